@@ -1,0 +1,86 @@
+"""Batches for the corpus kinds: TBPTT windows over parallel streams, or padded records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+IGNORE = -100  # target id that cross_entropy skips: padding never counts in the loss
+
+
+@dataclass
+class Batch:
+    x: torch.Tensor  # (B, T) input ids
+    y: torch.Tensor  # (B, T) target ids, IGNORE where padded
+    tokens: int  # targets that count
+    carry: bool  # whether the recurrent state continues from the previous batch
+    index: int  # position within the epoch, for resuming
+
+
+class StreamBatches:
+    """One long text cut into B contiguous streams, read in windows of T (char-rnn style).
+
+    Stream b holds ids[b*n : (b+1)*n]; window w of every stream follows window w-1, so the
+    recurrent state of one window is the right starting state for the next.
+    """
+
+    def __init__(self, ids: np.ndarray, batch: int, seq_len: int) -> None:
+        batch = max(1, min(batch, (len(ids) - 1) // (seq_len + 1) or 1))
+        n = len(ids) // batch
+        if n < 2:
+            raise ValueError("text too short for even one window")
+        self.data = torch.from_numpy(np.asarray(ids[: n * batch], dtype=np.int64)).view(batch, n)
+        self.batch, self.seq_len = batch, seq_len
+        self.windows = (n - 1 + seq_len - 1) // seq_len
+
+    def __len__(self) -> int:
+        return self.windows
+
+    def epoch(self, start: int = 0, seed: int = 0) -> Iterator[Batch]:
+        for w in range(start, self.windows):
+            t = w * self.seq_len
+            span = min(self.seq_len, self.data.shape[1] - 1 - t)
+            x = self.data[:, t : t + span]
+            y = self.data[:, t + 1 : t + 1 + span]
+            yield Batch(x, y, x.numel(), carry=w > 0, index=w + 1)
+
+
+class RecordBatches:
+    """One record per row, <bos> … <eos>, length-bucketed so padding stays small."""
+
+    def __init__(
+        self, records: list[np.ndarray], batch: int, bos: int, eos: int, pad: int,
+        max_len: int = 512,
+    ) -> None:
+        self.seqs = [np.concatenate(([bos], r[: max_len - 2], [eos])) for r in records]
+        self.batch, self.pad = max(1, batch), pad
+        self.windows = (len(self.seqs) + self.batch - 1) // self.batch
+
+    def __len__(self) -> int:
+        return self.windows
+
+    def _order(self, seed: int) -> list[np.ndarray]:
+        rng = np.random.default_rng(seed)
+        lengths = np.array([len(s) for s in self.seqs], dtype=np.float64)
+        # Sort by length with jitter, cut into batches, then shuffle the batches: similar
+        # lengths share a batch, yet each epoch sees a different order.
+        order = np.argsort(lengths + rng.uniform(0, 2, len(lengths)), kind="stable")
+        groups = [order[i : i + self.batch] for i in range(0, len(order), self.batch)]
+        rng.shuffle(groups)
+        return groups
+
+    def epoch(self, start: int = 0, seed: int = 0) -> Iterator[Batch]:
+        groups = self._order(seed)
+        for w in range(start, len(groups)):
+            seqs = [self.seqs[i] for i in groups[w]]
+            width = max(len(s) for s in seqs) - 1
+            x = np.full((len(seqs), width), self.pad, dtype=np.int64)
+            y = np.full((len(seqs), width), IGNORE, dtype=np.int64)
+            for row, s in enumerate(seqs):
+                x[row, : len(s) - 1] = s[:-1]
+                y[row, : len(s) - 1] = s[1:]
+            tokens = int((y != IGNORE).sum())
+            yield Batch(torch.from_numpy(x), torch.from_numpy(y), tokens, False, w + 1)

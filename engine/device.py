@@ -1,0 +1,59 @@
+"""Device and precision choice: CUDA, then Apple MPS, then CPU; bf16 where it runs fast."""
+
+from __future__ import annotations
+
+import contextlib
+from functools import lru_cache
+
+import torch
+
+from engine.errors import PoetuiError
+
+PRECISIONS = ("auto", "bf16", "fp32")
+
+
+def pick_device(requested: str | None = None) -> torch.device:
+    if requested and requested != "auto":
+        try:
+            device = torch.device(requested)
+        except RuntimeError:
+            raise PoetuiError(f"'{requested}' is not a device; use cpu, cuda or mps.") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise PoetuiError("CUDA was asked for but no CUDA GPU is available; use --device cpu.")
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise PoetuiError("MPS was asked for but is not available here; use --device cpu.")
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@lru_cache(maxsize=1)
+def cpu_has_native_bf16() -> bool:
+    """True when the CPU multiplies bf16 in hardware (AVX512-BF16 or AMX); else bf16 is slow."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(requested: str, device: torch.device) -> str:
+    if requested not in PRECISIONS:
+        raise PoetuiError(f"Unknown precision '{requested}'; use one of {', '.join(PRECISIONS)}.")
+    if requested != "auto":
+        return requested
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return "bf16"
+    if device.type == "cpu" and cpu_has_native_bf16():
+        return "bf16"
+    return "fp32"
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()

@@ -1,0 +1,77 @@
+"""What a training run reports. The trainer emits these; a CLI, the TUI and tests listen."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class StepEvent:
+    step: int
+    epoch: int
+    epoch_progress: float  # 0..1 within the current epoch
+    progress: float  # 0..1 of the whole budget
+    loss: float  # training loss, nats per token
+    lr: float
+    grad_norm: float
+    tokens_per_second: float
+    elapsed: float  # seconds of training, pauses excluded
+    eta: float | None  # seconds left, when the budget says
+    kind: str = field(default="step", init=False)
+
+
+@dataclass
+class EvalEvent:
+    step: int
+    val_loss: float
+    perplexity: float
+    bits_per_token: float
+    best: bool
+    kind: str = field(default="eval", init=False)
+
+
+@dataclass
+class SampleEvent:
+    step: int
+    text: str
+    kind: str = field(default="sample", init=False)
+
+
+@dataclass
+class CheckpointEvent:
+    step: int
+    which: str  # latest | best
+    kind: str = field(default="checkpoint", init=False)
+
+
+@dataclass
+class StateEvent:
+    state: str  # training | paused | stopping
+    kind: str = field(default="state", init=False)
+
+
+@dataclass
+class DoneEvent:
+    model: str
+    steps: int
+    epochs: float
+    val_loss: float | None
+    best_val_loss: float | None
+    train_loss: float | None
+    tokens_per_second: float
+    elapsed: float
+    reason: str  # budget | stopped
+    kind: str = field(default="done", init=False)
+
+
+@dataclass
+class ErrorEvent:
+    message: str
+    kind: str = field(default="error", init=False)
+
+
+Event = StepEvent | EvalEvent | SampleEvent | CheckpointEvent | StateEvent | DoneEvent | ErrorEvent
+
+
+def to_dict(event: Event) -> dict:
+    return asdict(event)

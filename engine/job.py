@@ -1,0 +1,97 @@
+"""Creating a model: corpus + preset + overrides → a model folder with its settings and vocab."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, fields
+from pathlib import Path
+
+from engine import store
+from engine.corpus import load_corpus
+from engine.errors import PoetuiError
+from engine.model import ModelConfig, count_parameters
+from engine.presets import DEFAULT_PRESET, PRESETS
+from engine.store import META, write_json_atomic
+from engine.tokenizer import LEVELS, Vocab
+from engine.trainer import TrainConfig
+
+MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"vocab_size"}
+TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
+VOCAB_FIELDS = {"level", "min_freq", "lowercase"}
+BUDGET_FIELDS = ("minutes", "epochs", "steps")
+
+
+def resolve_settings(preset: str | None, overrides: dict) -> tuple[str, dict]:
+    """(preset name, settings): the preset's values under the user's explicit ones."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    level = overrides.get("level") or "char"
+    if level not in LEVELS:
+        raise PoetuiError(f"Unknown level '{level}'; use char or word.")
+    name = preset or DEFAULT_PRESET[level]
+    if name not in PRESETS:
+        raise PoetuiError(f"There is no preset named '{name}'; choose from "
+                          f"{', '.join(PRESETS)}.")
+    settings = dict(PRESETS[name].settings)
+    if any(overrides.get(b) for b in BUDGET_FIELDS):
+        for b in BUDGET_FIELDS:  # one budget given by the user replaces the preset's
+            settings.pop(b, None)
+    settings.update(overrides)
+    unknown = set(settings) - MODEL_FIELDS - TRAIN_FIELDS - VOCAB_FIELDS - {"kind"}
+    if unknown:
+        raise PoetuiError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    return name, settings
+
+
+def create_model(corpus_spec: str | None, name: str | None = None, preset: str | None = None,
+                 **overrides) -> Path:
+    """Make a new model folder (settings + vocabulary); training starts from it."""
+    preset_name, settings = resolve_settings(preset, overrides)
+    corpus = load_corpus(corpus_spec, settings.pop("kind", None))
+    name = store.validate_name(name) if name else store.unique_name(
+        f"{Path(corpus.name).stem}-{settings.get('cell', 'lstm')}")
+    path = store.model_path(name)
+    if path.exists():
+        raise PoetuiError(f"A model named '{name}' already exists; pick another --name, "
+                          "or add --resume to continue training it.")
+    level = settings.get("level", "char")
+    texts = [corpus.split()[0]] if corpus.kind == "stream" else corpus.split()[0]
+    vocab = Vocab.build(texts, level, corpus.kind, int(settings.get("min_freq", 1)),
+                        bool(settings.get("lowercase", False)))
+    if len(vocab) - len(vocab.specials) < 2:
+        raise PoetuiError("The corpus has fewer than two distinct tokens; give more varied text.")
+    try:
+        model = ModelConfig(vocab_size=len(vocab),
+                            **{k: v for k, v in settings.items() if k in MODEL_FIELDS})
+        train = TrainConfig(**{k: v for k, v in settings.items() if k in TRAIN_FIELDS})
+    except (TypeError, ValueError) as exc:
+        raise PoetuiError(f"Bad model settings: {exc}.") from None
+    meta = {
+        "name": name,
+        "created": time.time(),
+        "preset": preset_name,
+        "corpus": {"name": corpus.name, "kind": corpus.kind, "source": corpus.source},
+        "level": level,
+        "model": model.to_json(),
+        "train": asdict(train),
+        "parameters": count_parameters(model),
+        "vocab_size": len(vocab),
+    }
+    path.mkdir(parents=True)
+    vocab.save(path / "vocab.json")
+    write_json_atomic(path / META, meta)
+    return path
+
+
+def update_budget(name: str, overrides: dict) -> Path:
+    """For --resume: a new budget (or other training setting) given on the command line."""
+    path = store.existing(name)
+    meta = store.read_json(path / META)
+    changes = {k: v for k, v in overrides.items() if v is not None and k in TRAIN_FIELDS}
+    if changes:
+        if any(changes.get(b) for b in BUDGET_FIELDS):
+            for b in BUDGET_FIELDS:
+                meta["train"][b] = None
+        meta["train"].update(changes)
+        TrainConfig.from_json(meta["train"])  # validate before writing
+        write_json_atomic(path / META, meta)
+    return path

@@ -1,0 +1,46 @@
+"""Opening a stored model for sampling or evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import checkpoint, store
+from engine.errors import PoetuiError
+from engine.model import LanguageModel, ModelConfig
+from engine.sampler import Sampler
+from engine.store import META
+from engine.tokenizer import Vocab
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    path: Path
+    model: LanguageModel
+    vocab: Vocab
+    kind: str
+    meta: dict
+    state: dict  # the checkpoint's state.json
+
+    def sampler(self) -> Sampler:
+        return Sampler(self.model, self.vocab, self.kind)
+
+
+def load_model(name: str, which: str = "best") -> LoadedModel:
+    """The best-validation weights (or the latest, if there is no best yet)."""
+    path = store.existing(name)
+    meta = store.read_json(path / META)
+    try:
+        vocab = Vocab.load(path / "vocab.json")
+        model = LanguageModel(ModelConfig(**meta["model"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        raise PoetuiError(
+            f"The settings or vocabulary of model '{name}' are damaged; delete it with "
+            f"`poetui models rm {name}` and train it again."
+        ) from None
+    if which == "best" and checkpoint.pointer(path, "best") is None:
+        which = "latest"
+    state = checkpoint.load_weights(path, which, model)
+    model.eval()
+    return LoadedModel(name, path, model, vocab, meta["corpus"]["kind"], meta, state)

@@ -1,0 +1,42 @@
+"""Named configurations. Torch-free so `poetui train --help` can list them instantly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    about: str
+    settings: dict = field(default_factory=dict)
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset("tiny", "a 1×64 LSTM for 150 steps: seconds, for tests and demos", dict(
+            level="char", cell="lstm", layers=1, hidden=64, seq_len=32, batch=16, lr=1e-2,
+            steps=150, warmup=10)),
+        Preset("char", "default character model, tuned for quality per minute on a CPU", dict(
+            level="char", cell="lstm", layers=2, hidden=512, seq_len=128, batch=64, lr=3e-3,
+            minutes=5.0)),
+        Preset("char-rnn", "Karpathy's char-rnn defaults: 2×128 LSTM, seq 50, batch 50", dict(
+            level="char", cell="lstm", layers=2, hidden=128, seq_len=50, batch=50, lr=2e-3,
+            optimizer="adam", schedule="step", decay=0.97, decay_after=10, clip=5.0,
+            clip_mode="value", epochs=50)),
+        Preset("tang", "the Tang-poem generator: 2×128 LSTM over one poem per line", dict(
+            level="char", cell="lstm", layers=2, hidden=128, batch=64, lr=1e-2, epochs=50,
+            optimizer="adam", schedule="constant")),
+        Preset("word", "word-level Shakespeare LSTM: 128 units, frequency cut-off 5", dict(
+            level="word", min_freq=5, cell="lstm", layers=1, hidden=128, seq_len=35, batch=32,
+            lr=3e-3, epochs=20)),
+        Preset("ptb-small", "Zaremba's small PTB recipe: 2×200 LSTM, SGD lr 1, halved after "
+               "epoch 4", dict(
+            level="word", min_freq=3, cell="lstm", layers=2, hidden=200, seq_len=20, batch=20,
+            optimizer="sgd", lr=1.0, schedule="step", decay=0.5, decay_after=4, clip=5.0,
+            warmup=0, epochs=13)),
+    )
+}
+
+DEFAULT_PRESET = {"char": "char", "word": "word"}

@@ -1,0 +1,183 @@
+"""Streaming generation: one token at a time from carried recurrent state.
+
+The prime is fed once; each new token costs one step of the recurrence. The step is written
+out by hand over fused weights (one matrix product per layer, the first layer's input product
+precomputed per token) because calling ``nn.LSTM`` per token is ~3× slower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+from engine.model import LanguageModel
+from engine.tokenizer import Vocab
+
+
+@dataclass
+class SampleConfig:
+    length: int = 300  # tokens at most (per item, for records models)
+    temperature: float = 0.8
+    top_k: int = 0  # 0: no limit
+    top_p: float = 1.0  # 1.0: no nucleus cut
+    greedy: bool = False
+    seed: int | None = None
+    stop: str | None = None  # stop once the output contains this string
+
+    def __post_init__(self) -> None:
+        if self.temperature <= 0 and not self.greedy:
+            raise ValueError("temperature must be above 0 (or use greedy)")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError("top-p must be in (0, 1]")
+        if self.top_k < 0 or self.length < 0:
+            raise ValueError("top-k and length cannot be negative")
+
+
+@dataclass
+class Prime:
+    ids: list[int]
+    notice: str | None  # what happened to unknown pieces, in one sentence
+
+
+class Stepper:
+    """One recurrence step over carried state, on weights copied from a LanguageModel."""
+
+    def __init__(self, model: LanguageModel) -> None:
+        cfg = model.config
+        self.cell, self.layers_n, self.hidden = cfg.cell, cfg.layers, cfg.hidden
+        sd = {k: v.detach().to("cpu", torch.float32) for k, v in model.state_dict().items()}
+        self.layers: list[tuple[torch.Tensor, ...]] = []
+        for i in range(cfg.layers):
+            w_ih, w_hh = sd[f"rnn.weight_ih_l{i}"], sd[f"rnn.weight_hh_l{i}"]
+            b_ih, b_hh = sd[f"rnn.bias_ih_l{i}"], sd[f"rnn.bias_hh_l{i}"]
+            if i == 0:
+                # The first layer's input is an embedding row, so its product is a table lookup.
+                w_ih = sd["embedding.weight"] @ w_ih.T  # (V, G*H)
+            else:
+                w_ih = w_ih.T.contiguous()
+            if cfg.cell == "gru":
+                self.layers.append((w_ih, b_ih, w_hh.T.contiguous(), b_hh))
+            else:
+                self.layers.append((w_ih, b_ih + b_hh, w_hh.T.contiguous()))
+        self.head_w = sd["head.weight"].T.contiguous()  # (H, V)
+        self.head_b = sd["head.bias"]
+
+    def zero_state(self) -> list[torch.Tensor]:
+        n = 2 if self.cell == "lstm" else 1
+        return [torch.zeros(1, self.hidden) for _ in range(self.layers_n * n)]
+
+    def step(self, token: int, state: list[torch.Tensor]) -> torch.Tensor:
+        """Feed one token id; update ``state`` in place; return the next-token logits (V,)."""
+        x = None
+        for i, layer in enumerate(self.layers):
+            w_ih = layer[0]
+            if self.cell == "gru":
+                _, b_ih, w_hh, b_hh = layer
+                h = state[i]
+                gi = (w_ih[token] + b_ih).unsqueeze(0) if i == 0 else torch.addmm(b_ih, x, w_ih)
+                gh = torch.addmm(b_hh, h, w_hh)
+                ir, iz, inn = gi.chunk(3, 1)
+                hr, hz, hn = gh.chunk(3, 1)
+                r = torch.sigmoid(ir + hr)
+                z = torch.sigmoid(iz + hz)
+                n = torch.tanh(inn + r * hn)
+                h = n + z * (h - n)
+                state[i] = h
+            else:
+                _, b, w_hh = layer
+                k = 2 * i if self.cell == "lstm" else i
+                h = state[k]
+                base = (w_ih[token] + b).unsqueeze(0) if i == 0 else torch.addmm(b, x, w_ih)
+                gates = torch.addmm(base, h, w_hh)
+                if self.cell == "lstm":
+                    ig, fg, gg, og = gates.chunk(4, 1)
+                    c = torch.sigmoid(fg) * state[k + 1] + torch.sigmoid(ig) * torch.tanh(gg)
+                    h = torch.sigmoid(og) * torch.tanh(c)
+                    state[k], state[k + 1] = h, c
+                else:
+                    h = torch.tanh(gates)
+                    state[k] = h
+            x = h
+        return torch.addmm(self.head_b.unsqueeze(0), x, self.head_w)[0]
+
+
+def choose(logits: torch.Tensor, config: SampleConfig, generator: torch.Generator) -> int:
+    """Pick the next token id from logits (V,) by the configured strategy."""
+    if config.greedy:
+        return int(torch.argmax(logits))
+    logits = logits / config.temperature
+    if 0 < config.top_k < logits.shape[0]:
+        values, indices = torch.topk(logits, config.top_k)  # sorted high to low
+    elif config.top_p < 1.0:
+        values, indices = torch.sort(logits, descending=True)
+    else:
+        return int(torch.multinomial(torch.softmax(logits, 0), 1, generator=generator))
+    probs = torch.softmax(values, 0)
+    if config.top_p < 1.0:
+        # Keep the smallest head of the distribution whose mass reaches p (always ≥ 1 token).
+        before = torch.cumsum(probs, 0) - probs
+        probs = torch.where(before < config.top_p, probs, torch.zeros_like(probs))
+    return int(indices[torch.multinomial(probs, 1, generator=generator)])
+
+
+class Sampler:
+    def __init__(self, model: LanguageModel, vocab: Vocab, kind: str = "stream") -> None:
+        self.vocab, self.kind = vocab, kind
+        self.stepper = Stepper(model)
+
+    def prime(self, text: str) -> Prime:
+        """Encode a prime; name what the model cannot read instead of failing on it."""
+        unknown = self.vocab.unknown(text) if text else []
+        ids = self.vocab.encode(text) if text else []
+        notice = None
+        if unknown:
+            shown = ", ".join(repr(u) for u in unknown[:8]) + (" …" if len(unknown) > 8 else "")
+            if self.vocab.level == "word":
+                notice = f"The model has never seen {shown}; read as <unk>."
+            else:
+                notice = f"The model has never seen the characters {shown}; they were left out."
+        return Prime(ids, notice)
+
+    def start_ids(self, prime: Prime) -> list[int]:
+        """Records begin at <bos>; a stream with no prime begins at a newline (or the commonest
+        token), which is where text most naturally starts."""
+        if self.kind != "stream" and self.vocab.bos_id is not None:
+            return [self.vocab.bos_id, *prime.ids]
+        if prime.ids:
+            return prime.ids
+        newline = self.vocab.id_of("\n")
+        return [newline if newline is not None else len(self.vocab.specials)]
+
+    def stream(self, prime: str | Prime = "", config: SampleConfig | None = None) -> Iterator[str]:
+        """Yield the text of each new token as it is produced (the prime is not repeated)."""
+        config = config or SampleConfig()
+        prime = self.prime(prime) if isinstance(prime, str) else prime
+        generator = torch.Generator()
+        generator.manual_seed(config.seed if config.seed is not None else torch.seed() % 2**63)
+        eos = self.vocab.eos_id
+        specials = {self.vocab.id_of(s) for s in self.vocab.specials}
+        previous = self.vocab.tokens[prime.ids[-1]] if prime.ids else None
+        output = ""
+        with torch.inference_mode():
+            state = self.stepper.zero_state()
+            logits = None
+            for token in self.start_ids(prime):
+                logits = self.stepper.step(token, state)
+            assert logits is not None
+            for _ in range(config.length):
+                token = choose(logits, config, generator)
+                if token == eos:
+                    return
+                if token not in specials:
+                    piece = self.vocab.render(token, previous)
+                    previous = self.vocab.tokens[token]
+                    output += piece
+                    yield piece
+                    if config.stop and config.stop in output[-(len(piece) + len(config.stop)) :]:
+                        return
+                logits = self.stepper.step(token, state)
+
+    def text(self, prime: str | Prime = "", config: SampleConfig | None = None) -> str:
+        return "".join(self.stream(prime, config))

@@ -1,0 +1,1 @@
+"""poetui's faces: the Textual app and the headless command line."""

@@ -1,0 +1,323 @@
+"""The `poetui` command. Sub-commands are headless; no sub-command opens the Textual app.
+
+Only argparse and torch-free modules load at start so `poetui --help` answers at once;
+PyTorch loads inside the commands that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from engine.errors import PoetuiError
+from engine.presets import PRESETS
+
+
+def _presets_help() -> str:
+    width = max(len(n) for n in PRESETS)
+    return "presets:\n" + "\n".join(f"  {n:<{width}}  {p.about}" for n, p in PRESETS.items())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="poetui",
+        description="Train small recurrent language models on text and write with them. "
+        "With no command, opens the terminal app.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a model (or resume one)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=_presets_help())
+    t.add_argument("corpus", nargs="?", help="a corpus name (see `poetui corpus`) or a file "
+                   "path; default python-docs")
+    t.add_argument("--name", help="the model's name (default: made from the corpus)")
+    t.add_argument("--preset", choices=list(PRESETS), help="a whole configuration (below)")
+    t.add_argument("--kind", choices=["stream", "records", "pairs"],
+                   help="the corpus shape (default: guessed)")
+    t.add_argument("--level", choices=["char", "word"])
+    t.add_argument("--min-freq", type=int, help="word level: rarer words become <unk>")
+    t.add_argument("--cell", choices=["lstm", "gru", "rnn"])
+    t.add_argument("--layers", type=int)
+    t.add_argument("--hidden", type=int)
+    t.add_argument("--embed", type=int, help="embedding size (default: the hidden size)")
+    t.add_argument("--dropout", type=float)
+    t.add_argument("--tie-weights", action="store_true", default=None)
+    t.add_argument("--seq-len", type=int)
+    t.add_argument("--batch", type=int)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--optimizer", choices=["adamw", "adam", "sgd"])
+    t.add_argument("--schedule", choices=["cosine", "constant", "step"])
+    t.add_argument("--clip", type=float)
+    t.add_argument("--clip-mode", choices=["norm", "value"])
+    budget = t.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float)
+    budget.add_argument("--epochs", type=float)
+    budget.add_argument("--steps", type=int)
+    t.add_argument("--eval-every", type=int, help="steps between validations")
+    t.add_argument("--sample-every", type=int, help="steps between live samples")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", help="cpu, cuda, mps (default: the fastest available)")
+    t.add_argument("--precision", choices=["auto", "bf16", "fp32"])
+    t.add_argument("--resume", action="store_true", help="continue training --name")
+    t.add_argument("--json", action="store_true", help="one JSON object per event line")
+
+    s = sub.add_parser("sample", help="generate text from a model, streamed as it comes")
+    s.add_argument("name")
+    s.add_argument("--prime", default="", help="text to start from")
+    s.add_argument("--length", type=int, default=500, help="tokens per sample")
+    s.add_argument("--temperature", type=float, default=0.8)
+    s.add_argument("--top-k", type=int, default=0)
+    s.add_argument("--top-p", type=float, default=1.0)
+    s.add_argument("--greedy", action="store_true")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--count", type=int, default=1, help="how many samples (or names, poems)")
+    s.add_argument("--stop", help="stop a sample once this text appears")
+
+    e = sub.add_parser("eval", help="a model's loss on any text file")
+    e.add_argument("name")
+    e.add_argument("file")
+    e.add_argument("--json", action="store_true")
+
+    m = sub.add_parser("models", help="list, inspect, rename or delete models")
+    m.add_argument("action", nargs="?", choices=["list", "info", "rm", "rename"], default="list")
+    m.add_argument("names", nargs="*")
+    m.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("corpus", help="list corpora or describe one")
+    c.add_argument("action", nargs="?", choices=["list", "info"], default="list")
+    c.add_argument("target", nargs="?", help="a corpus name or file path")
+    c.add_argument("--kind", choices=["stream", "records", "pairs"])
+
+    a = sub.add_parser("attach", help="open the live dashboard of a run in progress")
+    a.add_argument("run", nargs="?", help="the model being trained (default: the newest run)")
+    return parser
+
+
+TRAIN_OPTIONS = ("kind", "level", "min_freq", "cell", "layers", "hidden", "embed", "dropout",
+                 "tie_weights", "seq_len", "batch", "lr", "optimizer", "schedule", "clip",
+                 "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
+                 "device", "precision")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from engine import job, store
+    from engine.worker import run_training
+
+    overrides = {k: getattr(args, k) for k in TRAIN_OPTIONS}
+    if args.resume:
+        if not args.name:
+            raise PoetuiError("--resume needs --name to say which model to continue.")
+        model_dir = job.update_budget(args.name, overrides)
+    else:
+        model_dir = job.create_model(args.corpus, args.name, args.preset, **overrides)
+    meta = store.read_json(model_dir / store.META)
+    stop = {"requested": False}
+
+    def on_interrupt(signum, frame) -> None:
+        if stop["requested"]:
+            raise KeyboardInterrupt
+        stop["requested"] = True
+        print("\nStopping after a checkpoint… (Ctrl-C again to abandon)", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    if args.json:
+        def listener(event) -> None:
+            print(json.dumps({"model": model_dir.name, **event.__dict__}), flush=True)
+
+        run_training(model_dir, listener, lambda: stop["requested"])
+        return 0
+
+    from tui.progress import TrainingProgress
+
+    with TrainingProgress(model_dir.name, meta) as progress:
+        done = run_training(model_dir, progress.update, lambda: stop["requested"])
+    progress.summary(done)
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from engine.loading import load_model
+    from engine.sampler import SampleConfig
+
+    try:
+        config = SampleConfig(length=args.length, temperature=args.temperature,
+                              top_k=args.top_k, top_p=args.top_p, greedy=args.greedy,
+                              seed=args.seed, stop=args.stop)
+    except ValueError as exc:
+        raise PoetuiError(f"Bad sampling setting: {exc}.") from None
+    import torch
+
+    torch.set_num_threads(1)  # one stream of small products: extra threads only add waits
+    loaded = load_model(args.name)
+    sampler = loaded.sampler()
+    prime = sampler.prime(args.prime)
+    if prime.notice:
+        print(prime.notice, file=sys.stderr)
+    out = sys.stdout
+    for i in range(args.count):
+        if args.seed is not None:
+            config.seed = args.seed + i
+        if loaded.kind == "stream":
+            if i:
+                out.write("\n\n")
+            out.write(args.prime)
+        else:
+            out.write(args.prime)
+        for piece in sampler.stream(prime, config):
+            out.write(piece)
+            out.flush()
+        if loaded.kind != "stream" or i == args.count - 1:
+            out.write("\n")
+    out.flush()
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from engine.evaluate import evaluate_file
+
+    result = evaluate_file(args.name, args.file)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['file']}: loss {result['loss']:.4f} nats/token, "
+              f"{result['bits_per_token']:.3f} bits/token, perplexity {result['perplexity']:.2f} "
+              f"over {result['tokens']:,} tokens ({result['oov']:,} outside the vocabulary)")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from engine import store
+
+    console = Console()
+    if args.action == "list":
+        models = store.list_models()
+        if args.json:
+            print(json.dumps([_summary_json(m) for m in models]))
+            return 0
+        if not models:
+            console.print("No models yet. Train one: [bold]poetui train --preset tiny[/]")
+            return 0
+        table = Table("name", "corpus", "model", "params", "steps", "best val", "state",
+                      box=None, header_style="bold")
+        for m in models:
+            table.add_row(m.name, Path(m.corpus).name, m.size, f"{m.parameters:,}",
+                          f"{m.steps:,}", _fmt(m.best_val_loss), m.state)
+        console.print(table)
+        return 0
+    need = 2 if args.action == "rename" else 1
+    if len(args.names) != need:
+        raise PoetuiError(f"`poetui models {args.action}` needs {need} model name"
+                          f"{'s' if need > 1 else ''}.")
+    if args.action == "info":
+        m = store.summary(args.names[0])
+        meta = store.read_json(m.path / store.META)
+        info = {**_summary_json(m), "preset": meta.get("preset"), "train": meta.get("train"),
+                "model": meta.get("model")}
+        if args.json:
+            print(json.dumps(info))
+        else:
+            for key, value in info.items():
+                console.print(f"[bold]{key:>14}[/] {value}", highlight=False)
+    elif args.action == "rm":
+        store.delete(args.names[0])
+        print(f"Deleted model '{args.names[0]}'.")
+    else:
+        store.rename(*args.names)
+        print(f"Renamed '{args.names[0]}' to '{args.names[1]}'.")
+    return 0
+
+
+def _summary_json(m) -> dict:
+    return {"name": m.name, "corpus": m.corpus, "kind": m.kind, "level": m.level,
+            "cell": m.cell, "layers": m.layers, "hidden": m.hidden, "parameters": m.parameters,
+            "steps": m.steps, "best_val_loss": m.best_val_loss, "last_trained": m.last_trained,
+            "state": m.state, "path": str(m.path)}
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from corpora import CARDS
+    from engine.corpus import describe, load_corpus
+
+    if args.action == "list":
+        for card in CARDS:
+            tag = "built-in" if card.builtin else "catalog"
+            print(f"{card.name:<16} {card.kind:<8} {tag:<9} {card.title}")
+        print("…or give the path of any UTF-8 text file.")
+        return 0
+    if not args.target:
+        raise PoetuiError("`poetui corpus info` needs a corpus name or a file path.")
+    from engine.tokenizer import Vocab
+
+    corpus = load_corpus(args.target, args.kind)
+    info = describe(corpus)
+    vocab = Vocab.build([corpus.text], "word", corpus.kind, min_freq=5)
+    for key in ("name", "kind", "source", "characters", "distinct_characters", "words",
+                "distinct_words", "lines", "records"):
+        if key in info:
+            value = info[key]
+            print(f"{key.replace('_', ' '):>20}  {value:,}" if isinstance(value, int)
+                  else f"{key.replace('_', ' '):>20}  {value}")
+    print(f"{'words seen ≥ 5 times':>20}  {len(vocab) - len(vocab.specials):,}")
+    print("\n" + info["preview"].rstrip() + "\n…")
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    from tui.app import run_app
+
+    return run_app(attach=args.run or "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
+                "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach}
+    try:
+        if args.command is None:
+            from tui.app import run_app
+
+            return run_app()
+        return commands[args.command](args)
+    except PoetuiError as exc:
+        print(f"poetui: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("poetui: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 — the user sees one sentence, the log the detail
+        log = _crash_log()
+        print(f"poetui: unexpected error ({type(exc).__name__}: {exc}); details are in {log}.",
+              file=sys.stderr)
+        return 2
+
+
+def _crash_log() -> Path:
+    from engine import paths
+
+    path = paths.home() / "crash.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"--- {time.ctime()}\n{traceback.format_exc()}\n")
+    except OSError:
+        pass
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The live progress bar of `poetui train` (rich), fed by the trainer's events."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–:–"
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class TrainingProgress:
+    def __init__(self, name: str, meta: dict) -> None:
+        self.console = Console(stderr=True)
+        model = meta["model"]
+        self.title = f"{name} · {model['layers']}×{model['hidden']} {model['cell']}"
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA {task.fields[eta]}"),
+            console=self.console,
+            refresh_per_second=8,
+        )
+        self.task = self.progress.add_task(self.title, total=1000, stats="starting…", eta="–:–")
+        self.loss: float | None = None
+        self.val: float | None = None
+        self.tps = 0.0
+
+    def __enter__(self) -> TrainingProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+
+    def update(self, event) -> None:
+        kind = event.kind
+        if kind == "step":
+            self.loss, self.tps = event.loss, event.tokens_per_second
+            val = f"{self.val:.3f}" if self.val is not None else "—"
+            stats = (f"step {event.step:,} · loss {self.loss:.3f} · val {val} · "
+                     f"{self.tps:,.0f} tok/s")
+            self.progress.update(self.task, completed=event.progress * 1000, stats=stats,
+                                 eta=_duration(event.eta))
+        elif kind == "eval":
+            self.val = event.val_loss
+            mark = " (best)" if event.best else ""
+            self.progress.console.print(
+                f"step {event.step:,}: validation loss {event.val_loss:.4f}{mark}, "
+                f"{event.bits_per_token:.3f} bits/token", highlight=False)
+        elif kind == "sample":
+            text = event.text.strip()[:300]
+            self.progress.console.print(f"[dim]{text}[/]", highlight=False, markup=True)
+        elif kind == "state" and event.state == "paused":
+            self.progress.console.print("paused")
+
+    def summary(self, done) -> None:
+        val = f"{done.val_loss:.4f}" if done.val_loss is not None else "—"
+        verb = "Trained" if done.reason == "budget" else "Stopped"
+        self.console.print(
+            f"{verb} [bold]{done.model}[/]: {done.steps:,} steps, {done.epochs:g} epochs, "
+            f"validation loss {val}, {done.tokens_per_second:,.0f} tokens/s, "
+            f"{_duration(done.elapsed)} of training. "
+            f"Sample it: [bold]poetui sample {done.model}[/]", highlight=False)
