@@ -1,0 +1,72 @@
+"""Before training: the parameter count and the time an epoch will take on this machine.
+
+The time comes from a probe: a few real optimiser steps of the configured model on the first
+batch of the corpus, so it reflects this CPU/GPU, the cell, the sizes and the batch shape."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+import torch.nn.functional as F
+
+from engine.batching import IGNORE, RecordBatches, StreamBatches
+from engine.corpus import load_corpus
+from engine.errors import PoetuiError
+from engine.job import MODEL_FIELDS, TRAIN_FIELDS, resolve_settings
+from engine.model import LanguageModel, ModelConfig, count_parameters
+from engine.tokenizer import Vocab
+from engine.trainer import TrainConfig, encode_split
+
+PROBE_STEPS = 3
+
+
+def estimate(corpus_spec: str | None, preset: str | None = None, probe: bool = True,
+             **overrides) -> dict:
+    """{parameters, vocab_size, steps_per_epoch, seconds_per_step, seconds_per_epoch}."""
+    _, settings = resolve_settings(preset, overrides)
+    corpus = load_corpus(corpus_spec, settings.pop("kind", None))
+    level = settings.get("level", "char")
+    train_text = corpus.split()[0]
+    texts = [train_text] if corpus.kind == "stream" else train_text
+    vocab = Vocab.build(texts, level, corpus.kind, int(settings.get("min_freq", 1)),
+                        bool(settings.get("lowercase", False)))
+    try:
+        model_cfg = ModelConfig(vocab_size=len(vocab),
+                                **{k: v for k, v in settings.items() if k in MODEL_FIELDS})
+        train_cfg = TrainConfig(**{k: v for k, v in settings.items() if k in TRAIN_FIELDS})
+    except (TypeError, ValueError) as exc:
+        raise PoetuiError(f"Bad model settings: {exc}.") from None
+    train_ids, _ = encode_split(corpus, vocab)
+    if corpus.kind == "stream":
+        if len(train_ids) < train_cfg.seq_len * 2 + 2:
+            raise PoetuiError(f"The corpus is too short for a sequence length of "
+                              f"{train_cfg.seq_len}; give more text or a smaller one.")
+        batches = StreamBatches(train_ids, train_cfg.batch, train_cfg.seq_len)
+    else:
+        batches = RecordBatches(train_ids, train_cfg.batch, vocab.bos_id, vocab.eos_id,
+                                vocab.pad_id, train_cfg.seq_len)
+    result = {"parameters": count_parameters(model_cfg), "vocab_size": len(vocab),
+              "steps_per_epoch": len(batches), "seconds_per_step": None,
+              "seconds_per_epoch": None}
+    if probe and len(batches):
+        seconds = _probe(model_cfg, next(iter(batches.epoch(0, seed=train_cfg.seed))))
+        result["seconds_per_step"] = seconds
+        result["seconds_per_epoch"] = seconds * len(batches)
+    return result
+
+
+def _probe(config: ModelConfig, batch) -> float:
+    """The fastest of a few forward/backward/update steps on CPU (the first one warms up)."""
+    model = LanguageModel(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    best = float("inf")
+    for _ in range(PROBE_STEPS):
+        started = time.perf_counter()
+        logits, _ = model(batch.x)
+        loss = F.cross_entropy(logits.flatten(0, 1), batch.y.flatten(), ignore_index=IGNORE)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        best = min(best, time.perf_counter() - started)
+    return best
