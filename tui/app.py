@@ -1,0 +1,168 @@
+"""The poetui Textual app: a library of models, a live training dashboard and a writing desk.
+
+The app is a viewer and controller: training runs in its own process (engine.worker.spawn) and
+the run store is where the two meet. Nothing here imports PyTorch at start, so the library paints
+first; screens that need torch load it in a thread worker.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from engine import store
+from engine.errors import PoetuiError
+from engine.runlock import is_locked
+from tui import settings
+
+# Below this the layouts cannot hold their panels; the app says so instead of drawing garbage.
+MIN_WIDTH, MIN_HEIGHT = 60, 20
+
+
+class PoetuiApp(App):
+    CSS_PATH = "poetui.tcss"
+    TITLE = "poetui"
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help_q"),
+    ]
+
+    def __init__(self, attach: str | None = None) -> None:
+        super().__init__()
+        self.attach_to = attach
+        # Runs this session started or watched: quitting with one alive asks detach or stop.
+        self.watched_runs: set[str] = set()
+        saved = settings.load().get("theme")
+        if saved in self.available_themes:
+            self.theme = saved
+
+    def on_mount(self) -> None:
+        from tui.screens.library import LibraryScreen
+
+        self.push_screen(LibraryScreen())
+        if self.attach_to:
+            self.open_dashboard(self.attach_to)
+        self.check_size()
+
+    # -- navigation used by several screens ---------------------------------------------------
+
+    def open_dashboard(self, name: str) -> None:
+        from tui.screens.dashboard import DashboardScreen
+
+        self.watched_runs.add(name)
+        self.push_screen(DashboardScreen(name))
+
+    def open_desk(self, name: str, which: str = "best") -> None:
+        from tui.screens.desk import DeskScreen
+
+        self.push_screen(DeskScreen(name, which))
+
+    def open_new_model(self) -> None:
+        from tui.screens.new_model import NewModelScreen
+
+        self.push_screen(NewModelScreen())
+
+    def start_run(self, name: str) -> None:
+        """Spawn the training process for ``name`` and show its dashboard."""
+        from engine.worker import spawn
+
+        try:
+            spawn(name)
+        except (PoetuiError, OSError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.open_dashboard(name)
+
+    def running_watched(self) -> list[str]:
+        alive = []
+        for name in sorted(self.watched_runs):
+            try:
+                if is_locked(store.existing(name)):
+                    alive.append(name)
+            except PoetuiError:
+                continue
+        return alive
+
+    # -- app-wide actions ---------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        alive = self.running_watched()
+        if not alive:
+            self.exit(0)
+            return
+        from tui.screens.dialogs import QuitDialog
+
+        def decide(choice: str | None) -> None:
+            if choice == "stop":
+                from engine.runstore import send_command
+
+                for name in alive:
+                    send_command(store.existing(name), "stop")
+                self.exit(0)
+            elif choice == "detach":
+                self.exit(0)
+
+        self.push_screen(QuitDialog(alive), decide)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from tui.commands import app_commands
+
+        yield from app_commands(self)
+
+    def watch_theme(self, theme: str) -> None:
+        settings.save(theme=theme)
+
+    # -- size ---------------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.check_size()
+
+    def check_size(self) -> None:
+        from tui.screens.too_small import TooSmallScreen
+
+        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
+        elif showing:
+            if small:
+                self.screen.show_size(self.size.width, self.size.height)
+            else:
+                self.pop_screen()
+
+
+def newest_running() -> str | None:
+    """The model whose training process started last, among those alive."""
+    running = [m for m in store.list_models() if m.state != "idle"]
+    if not running:
+        return None
+    # The lock file is rewritten when a run starts, so its time is the run's start.
+    return max(running, key=lambda m: (m.path / "run.lock").stat().st_mtime).name
+
+
+def run_app(attach: str | None = None) -> int:
+    """Open the app; ``attach`` names a run to watch ("" means the newest one running)."""
+    if attach is not None:
+        name = attach or newest_running()
+        if name is None:
+            print("poetui: no training run is in progress; start one with `poetui train` "
+                  "or from the app.", file=sys.stderr)
+            return 1
+        if not is_locked(store.existing(name)):
+            print(f"poetui: model '{name}' is not training right now; open `poetui` to "
+                  "train it further.", file=sys.stderr)
+            return 1
+        attach = name
+    PoetuiApp(attach=attach).run()
+    return 0

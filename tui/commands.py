@@ -1,0 +1,29 @@
+"""The app's entries in the ctrl+p command palette (beside Textual's own: theme, quit, keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+from engine import store
+
+if TYPE_CHECKING:
+    from tui.app import PoetuiApp
+
+
+def app_commands(app: PoetuiApp) -> Iterable[SystemCommand]:
+    yield SystemCommand("New model", "Pick a corpus and settings, then start training",
+                        app.open_new_model)
+    for model in store.list_models():
+        name = model.name
+        if model.state != "idle":
+            yield SystemCommand(f"Attach: {name}", f"Open the live dashboard of '{name}'",
+                                lambda name=name: app.open_dashboard(name))
+        else:
+            yield SystemCommand(f"Train: {name}", f"Train '{name}' further (its budget)",
+                                lambda name=name: app.start_run(name))
+        if model.steps:
+            yield SystemCommand(f"Generate: {name}", f"Open the writing desk on '{name}'",
+                                lambda name=name: app.open_desk(name))

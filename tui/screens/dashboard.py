@@ -1,0 +1,184 @@
+"""The training dashboard: a run's loss, progress, metrics and samples, live from the run store.
+
+The run trains in its own process. This screen pulls what is new from the run store four
+times a second (never a message per step) and sends commands back through it.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from engine import store
+from engine.errors import PoetuiError
+from engine.runlock import is_locked
+from engine.runstore import RunReader, send_command
+from tui.widgets.loss import LossChart, LossSparklines
+from tui.widgets.metrics import MetricsPanel
+from tui.widgets.run_progress import RunProgress
+from tui.widgets.samples import SamplePanel
+
+POLL_SECONDS = 0.25
+FINISHED = {"done", "stopped", "error"}
+
+
+class DashboardScreen(Screen):
+    HELP_TITLE = "Training dashboard"
+    HELP_TEXT = ("The run trains in its own process; this screen watches it through the run "
+                 "store. Leaving (d or escape) does not stop it.")
+    BINDINGS = [
+        Binding("p", "pause", "Pause/resume", id="dashboard.pause"),
+        Binding("s", "stop", "Stop", id="dashboard.stop"),
+        Binding("c", "checkpoint", "Checkpoint", id="dashboard.checkpoint"),
+        Binding("m", "sample", "Sample now", id="dashboard.sample"),
+        Binding("w", "desk", "Write", id="dashboard.desk"),
+        Binding("l", "chart", "Loss chart", id="dashboard.chart"),
+        Binding("d,escape", "detach", "Detach", key_display="d", id="dashboard.detach"),
+    ]
+
+    def __init__(self, name: str, frozen: bool = False) -> None:
+        super().__init__()
+        self.model_name = name
+        self.model_dir = store.existing(name)
+        # frozen: clocks shown as --:-- (for snapshot tests, which must not move)
+        self.frozen = frozen
+        self.reader = RunReader(self.model_dir)
+        self.train_losses: list[float] = []
+        self.val_losses: list[float] = []
+        self.last_step: dict | None = None
+        self.last_eval: dict | None = None
+        self.status: dict[str, str] = {}
+        self.messages: list[str] = []
+        self.alive = True
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="dashboard"):
+            yield Static("", id="run-status")
+            yield RunProgress(id="run-progress")
+            with Horizontal(id="run-middle"):
+                yield LossSparklines(id="loss")
+                yield MetricsPanel(id="metrics")
+            yield LossChart(id="chart")
+            yield SamplePanel(id="sample")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#chart").display = False
+        self.query_one("#loss").border_title = "loss"
+        self.query_one("#sample").border_title = "sample"
+        self.refresh_run()
+        self.timer = self.set_interval(POLL_SECONDS, self.refresh_run)
+
+    def on_unmount(self) -> None:
+        self.reader.close()
+
+    # -- the pull loop --------------------------------------------------------------------------
+
+    def refresh_run(self) -> None:
+        delta = self.reader.poll()
+        self.alive = is_locked(self.model_dir)
+        changed = bool(delta.steps or delta.evals or delta.samples or delta.log)
+        changed |= delta.status != self.status
+        if not changed and self.last_step is not None:
+            self.show_status()
+            return
+        self.status = delta.status
+        self.train_losses.extend(row["loss"] for row in delta.steps)
+        self.val_losses.extend(row["val_loss"] for row in delta.evals)
+        if delta.steps:
+            self.last_step = delta.steps[-1]
+        if delta.evals:
+            self.last_eval = delta.evals[-1]
+        self.messages.extend(row["message"] for row in delta.log)
+        with self.app.batch_update():
+            self.query_one(LossSparklines).show(self.train_losses, self.val_losses)
+            chart = self.query_one(LossChart)
+            if chart.display:
+                self.show_chart()
+            self.query_one(MetricsPanel).show(self.last_step, self.last_eval, self.frozen)
+            self.query_one(RunProgress).show(self.last_step, self.frozen)
+            if delta.samples:
+                self.query_one(SamplePanel).show(delta.samples[-1])
+            self.show_status()
+
+    @property
+    def state(self) -> str:
+        state = self.status.get("state", "starting")
+        if not self.alive and state not in FINISHED:
+            # The process is gone without saying goodbye: killed, or it never started.
+            return "ended" if self.status else "starting"
+        return state
+
+    def show_status(self) -> None:
+        state = self.state
+        parts = [f"[b]{self.model_name}[/b]", state]
+        if self.status.get("total"):
+            parts.append(f"budget {self.status['total']}")
+        if self.status.get("device"):
+            parts.append(self.status["device"])
+        if state == "error" and self.status.get("message"):
+            parts.append(self.status["message"])
+        elif state in FINISHED | {"ended"}:
+            parts.append("w: write with it · d: back to the library")
+        elif self.messages:
+            parts.append(self.messages[-1])
+        self.query_one("#run-status", Static).update(" · ".join(parts))
+
+    def show_chart(self) -> None:
+        train = self.train_losses
+        self.query_one(LossChart).show(train, min(train, default=None),
+                                       max(train, default=None))
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def command(self, command: str, note: str) -> bool:
+        if not self.alive:
+            self.notify("The run is not going any more.", severity="warning")
+            return False
+        try:
+            send_command(self.model_dir, command)
+        except (PoetuiError, OSError) as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        self.notify(note)
+        return True
+
+    def action_pause(self) -> None:
+        if self.state == "paused":
+            self.command("resume", "Resuming…")
+        else:
+            self.command("pause", "Pausing…")
+
+    def action_stop(self) -> None:
+        self.command("stop", "Stopping after a checkpoint…")
+
+    def action_checkpoint(self) -> None:
+        self.command("checkpoint", "Checkpoint requested.")
+
+    def action_sample(self) -> None:
+        self.command("sample", "Sample requested; it appears below in a moment.")
+
+    def action_desk(self) -> None:
+        if self.last_step is None and not store.summary(self.model_name).steps:
+            self.notify("No weights yet; wait for the first steps.", severity="warning")
+            return
+        # The latest checkpoint is the current weights as far as another process can see.
+        self.app.open_desk(self.model_name, "latest")
+
+    def action_chart(self) -> None:
+        chart = self.query_one(LossChart)
+        chart.display = not chart.display
+        self.query_one("#run-middle").display = not chart.display
+        if chart.display:
+            self.show_chart()
+
+    def action_detach(self) -> None:
+        if self.alive:
+            self.notify(f"'{self.model_name}' keeps training; `poetui attach` or o in the "
+                        "library brings this back.")
+        self.app.watched_runs.discard(self.model_name)
+        self.app.pop_screen()

@@ -1,0 +1,109 @@
+"""Small modal dialogs: confirm, ask for a line of text, show information, quit with a run."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question, self.yes = question, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", variant="error", id="yes")
+                yield Button("Cancel (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class TextDialog(ModalScreen[str | None]):
+    """One line of input; enter accepts, escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="text.cancel")]
+
+    def __init__(self, prompt: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.prompt, self.value, self.placeholder = prompt, value, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.prompt, classes="dialog-text")
+            yield Input(self.value, placeholder=self.placeholder, id="dialog-input")
+            yield Static("enter: accept · escape: cancel", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class InfoDialog(ModalScreen[None]):
+    BINDINGS = [Binding("escape,enter,q", "dismiss", "Close", id="info.close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(f"[b]{self.title_text}[/b]", classes="dialog-text")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.text, markup=False)
+            yield Static("escape closes", classes="dialog-hint")
+
+
+class QuitDialog(ModalScreen[str | None]):
+    """Quitting while a run is going: leave it training, or stop it after a checkpoint."""
+
+    BINDINGS = [
+        Binding("d", "choose('detach')", "Detach", id="quit.detach"),
+        Binding("s", "choose('stop')", "Stop", id="quit.stop"),
+        Binding("escape", "choose(None)", "Cancel", id="quit.cancel"),
+    ]
+
+    def __init__(self, runs: list[str]) -> None:
+        super().__init__()
+        self.runs = runs
+
+    def compose(self) -> ComposeResult:
+        names = ", ".join(f"'{n}'" for n in self.runs)
+        with Vertical(classes="dialog"):
+            yield Static(
+                f"Training of {names} is still going. Leave it running in the background "
+                "(attach later with `poetui attach`), or stop it after a checkpoint?",
+                classes="dialog-text",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Detach (d)", variant="primary", id="detach")
+                yield Button("Stop (s)", variant="error", id="stop")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#detach", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_choose(self, choice: str | None) -> None:
+        self.dismiss(choice)

@@ -1,0 +1,17 @@
+"""The live sample panel: the newest text the training run wrote, so you can see it learn."""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+
+class SamplePanel(VerticalScroll):
+    def compose(self):
+        yield Static("The first sample appears at the first evaluation.", id="sample-text",
+                     markup=False)
+
+    def show(self, sample: dict) -> None:
+        self.border_title = f"sample at step {sample['step']:,}"
+        self.query_one("#sample-text", Static).update(sample["text"])
+        self.scroll_home(animate=False)
