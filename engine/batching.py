@@ -84,3 +84,24 @@ class RecordBatches:
                 y[row, : len(s) - 1] = s[1:]
             tokens = int((y != IGNORE).sum())
             yield Batch(torch.from_numpy(x), torch.from_numpy(y), tokens, False, w + 1)
+
+
+def eval_windows(ids: np.ndarray, batch: int, seq_len: int) -> Iterator[Batch]:
+    """Windows in which every token after the first is a target exactly once.
+
+    B streams overlap by one token (stream b's last input is stream b+1's first), so no token
+    is skipped at a boundary; what does not divide evenly is scored as one last short row.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    n = (len(ids) - 1) // batch
+    w = 0
+    if n >= 1:
+        rows = np.arange(batch)[:, None] * n + np.arange(n + 1)[None, :]
+        data = torch.from_numpy(ids[rows])  # (B, n + 1)
+        for t in range(0, n, seq_len):
+            end = min(t + seq_len, n)
+            w += 1
+            yield Batch(data[:, t:end], data[:, t + 1 : end + 1], batch * (end - t), w > 1, w)
+    rest = torch.from_numpy(ids[n * batch :])
+    if len(rest) > 1:
+        yield Batch(rest[:-1].unsqueeze(0), rest[1:].unsqueeze(0), len(rest) - 1, False, w + 1)

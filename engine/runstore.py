@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 DB = "run.db"
@@ -83,7 +83,7 @@ class RunWriter:
             self.log("checkpoint", f"{event.which} checkpoint saved at step {event.step}")
         elif kind == "done":
             self.set_status(state="done" if event.reason == "budget" else "stopped",
-                            summary=json.dumps(event.__dict__))
+                            summary=json.dumps(asdict(event)))
         elif kind == "error":
             self.set_status(state="error", message=event.message)
             self.log("error", event.message)

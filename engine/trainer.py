@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from engine import checkpoint
-from engine.batching import IGNORE, RecordBatches, StreamBatches
+from engine.batching import IGNORE, RecordBatches, StreamBatches, eval_windows
 from engine.corpus import Corpus, load_corpus
 from engine.device import autocast, pick_device, resolve_precision
 from engine.errors import PoetuiError
@@ -93,11 +93,11 @@ def validation_loss(model: LanguageModel, data, vocab: Vocab, kind: str, device,
     total, count = 0.0, 0
     with torch.inference_mode():
         if kind == "stream":
-            batches = StreamBatches(data, batch, seq_len)
+            batches = eval_windows(data, batch, seq_len)
         else:
-            batches = RecordBatches(data, batch, vocab.bos_id, vocab.eos_id, vocab.pad_id)
+            batches = RecordBatches(data, batch, vocab.bos_id, vocab.eos_id, vocab.pad_id).epoch()
         state = None
-        for b in batches.epoch():
+        for b in batches:
             state = state if b.carry else None
             with autocast(device, precision):
                 logits, state = model(b.x.to(device), state)
@@ -164,6 +164,7 @@ class Trainer:
         self.best_val: float | None = None
         self.last_val: float | None = None
         self.carried = None
+        self.poll_interval = 0.25  # seconds between control() calls
         self.resumed = checkpoint.pointer(model_dir, "latest") is not None
         if self.resumed:
             self._restore()
@@ -245,7 +246,7 @@ class Trainer:
         while self.progress() < 1.0 and not self.stopping:
             for batch in self.batches.epoch(self.position, seed=cfg.seed + self.epoch):
                 # Commands arrive a few times a second at most: polling costs nothing per step.
-                if control is not None and time.monotonic() - last_poll > 0.25:
+                if control is not None and time.monotonic() - last_poll >= self.poll_interval:
                     last_poll = time.monotonic()
                     self.carried = state
                     self._obey(control(), emit)
@@ -275,7 +276,7 @@ class Trainer:
                     torch.nn.utils.clip_grad_value_(model.parameters(), cfg.clip)
                 optimizer.step()
                 state = detach_state(state)
-                loss_value = float(loss)
+                loss_value = loss.item()
                 if not math.isfinite(loss_value):
                     raise PoetuiError(
                         "Training diverged (the loss became infinite or NaN); lower the "

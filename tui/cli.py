@@ -127,8 +127,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_interrupt)
     if args.json:
+        from engine.events import to_dict
+
         def listener(event) -> None:
-            print(json.dumps({"model": model_dir.name, **event.__dict__}), flush=True)
+            print(json.dumps({"model": model_dir.name, **to_dict(event)}), flush=True)
 
         run_training(model_dir, listener, lambda: stop["requested"])
         return 0

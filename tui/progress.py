@@ -36,13 +36,14 @@ class TrainingProgress:
         self.tps = 0.0
 
     def __enter__(self) -> TrainingProgress:
-        self.progress.start()
-        return self
+        return self  # the bar appears with the first event, after set-up errors could occur
 
     def __exit__(self, *exc) -> None:
         self.progress.stop()
 
     def update(self, event) -> None:
+        if not self.progress.live.is_started:
+            self.progress.start()
         kind = event.kind
         if kind == "step":
             self.loss, self.tps = event.loss, event.tokens_per_second

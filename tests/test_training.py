@@ -1,0 +1,119 @@
+"""Real training on made-up data: each cell learns a pattern to a stated loss."""
+
+import numpy as np
+import pytest
+import torch
+
+from engine import checkpoint, job
+from engine.errors import PoetuiError
+from engine.trainer import Trainer
+
+
+def train(path, **overrides):
+    model_dir = job.create_model(str(path), **overrides)
+    trainer = Trainer(model_dir)
+    events = []
+    done = trainer.run(events.append)
+    return trainer, done, events
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_each_cell_learns_a_repeating_pattern(pattern_file, cell):
+    trainer, done, events = train(
+        pattern_file, name=f"p-{cell}", cell=cell, layers=1, hidden=48, seq_len=24, batch=8,
+        lr=1e-2, steps=200, warmup=10, precision="fp32")
+    # The pattern has period 24 and 12 distinct characters: chance is ln 12 ≈ 2.5 nats.
+    assert done.val_loss < 0.15, done
+    assert done.steps == 200
+    kinds = {e.kind for e in events}
+    assert {"state", "step", "eval", "sample", "checkpoint", "done"} <= kinds
+
+
+def test_records_model_learns_names(names_file):
+    trainer, done, events = train(names_file, name="names", layers=1, hidden=48, batch=16,
+                                  lr=1e-2, steps=250, warmup=10, precision="fp32")
+    # Ten names, each equally likely: ~ln(10)/5 + small per-character loss once learned.
+    assert done.val_loss < 0.75
+    sample = [e for e in events if e.kind == "sample"][-1].text.splitlines()
+    assert sum(s in {"anna", "bob", "carla", "dora", "emil", "fred", "gina", "hugo",
+                     "ines", "jan"} for s in sample) >= 3
+
+
+def test_word_level_model_learns(pattern_file):
+    _, done, _ = train(pattern_file, name="words", level="word", layers=1, hidden=32,
+                       seq_len=12, batch=8, lr=1e-2, steps=150, warmup=5, precision="fp32")
+    assert done.val_loss < 0.2
+
+
+def test_metrics_in_events_are_sane(pattern_file):
+    _, done, events = train(pattern_file, name="m", layers=1, hidden=16, seq_len=16,
+                            batch=4, steps=30, warmup=5, lr=1e-2)
+    steps = [e for e in events if e.kind == "step"]
+    assert [e.step for e in steps] == list(range(1, 31))
+    assert steps[0].lr < steps[10].lr  # warm-up
+    assert steps[-1].lr < steps[10].lr  # cosine decay
+    assert all(e.tokens_per_second > 0 and e.grad_norm >= 0 for e in steps)
+    assert steps[-1].progress == 1.0
+    evals = [e for e in events if e.kind == "eval"]
+    assert all(abs(e.bits_per_token - e.val_loss / np.log(2)) < 1e-9 for e in evals)
+
+
+def test_step_decay_schedule(pattern_file):
+    model_dir = job.create_model(str(pattern_file), name="ptb", optimizer="sgd", lr=1.0,
+                                 schedule="step", decay=0.5, decay_after=2, epochs=4,
+                                 layers=1, hidden=8, seq_len=50, batch=4, warmup=0)
+    trainer = Trainer(model_dir)
+    lrs = {}
+    trainer.run(lambda e: e.kind == "step" and lrs.setdefault(e.epoch, e.lr))
+    assert lrs == {1: 1.0, 2: 1.0, 3: 0.5, 4: 0.25}
+
+
+def test_resume_continues_the_same_run(pattern_file):
+    """Stop half-way, resume: the same weights as one uninterrupted run."""
+    settings = dict(layers=1, hidden=24, seq_len=20, batch=4, steps=40, warmup=5,
+                    dropout=0.0, precision="fp32", lr=5e-3)
+    straight = Trainer(job.create_model(str(pattern_file), name="straight", **settings))
+    straight.run(lambda e: None)
+
+    first = Trainer(job.create_model(str(pattern_file), name="halves", **settings))
+    first.poll_interval = 0.0
+    first.run(lambda e: None, control=lambda: ["stop"] if first.step >= 20 else [])
+    assert first.step == 20
+    second = Trainer(first.dir)
+    assert second.resumed and second.step == 20 and second.position == first.position
+    done = second.run(lambda e: None)
+    assert done.steps == 40
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(),
+                                 second.model.state_dict().items()):
+        assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_finished_budget_needs_a_larger_one(pattern_file):
+    model_dir = job.create_model(str(pattern_file), name="f", layers=1, hidden=8, steps=3)
+    Trainer(model_dir).run(lambda e: None)
+    with pytest.raises(PoetuiError, match="already used its whole budget"):
+        Trainer(model_dir).run(lambda e: None)
+    job.update_budget("f", {"steps": 6})
+    assert Trainer(model_dir).run(lambda e: None).steps == 6
+
+
+def test_best_and_latest_checkpoints_are_kept(pattern_file):
+    trainer, done, _ = train(pattern_file, name="ck", layers=1, hidden=16, steps=50,
+                             warmup=5, lr=1e-2)
+    latest = checkpoint.pointer(trainer.dir, "latest")
+    best = checkpoint.pointer(trainer.dir, "best")
+    assert latest["step"] == 50
+    assert best["val_loss"] == pytest.approx(done.best_val_loss)
+    folders = {p.name for p in (trainer.dir / "ckpt").iterdir()}
+    assert folders == {latest["dir"], best["dir"]}
+    assert not list(trainer.dir.glob("**/*.tmp"))
+
+
+def test_model_name_clash_and_bad_settings(pattern_file):
+    job.create_model(str(pattern_file), name="x", steps=1)
+    with pytest.raises(PoetuiError, match="already exists"):
+        job.create_model(str(pattern_file), name="x", steps=1)
+    with pytest.raises(PoetuiError, match="no preset named"):
+        job.create_model(str(pattern_file), preset="huge")
+    with pytest.raises(PoetuiError, match="too short"):
+        Trainer(job.create_model(str(pattern_file), name="y", seq_len=100_000, steps=1))

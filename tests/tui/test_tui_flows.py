@@ -1,0 +1,178 @@
+"""Pilot-driven flows over real parts: real training processes, real SQLite, real sampler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import wait_for
+
+from engine import store
+from engine.job import create_model
+from engine.runlock import is_locked
+from engine.worker import spawn
+from tui.app import PoetuiApp
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.desk import DeskScreen
+from tui.screens.dialogs import QuitDialog
+from tui.screens.library import LibraryScreen
+from tui.screens.new_model import NewModelScreen
+from tui.screens.too_small import TooSmallScreen
+from tui.widgets.corpus_check import CorpusReport
+from tui.widgets.library import ModelsTable
+from tui.widgets.token_stream import TokenStream
+
+pytestmark = pytest.mark.timeout(180)
+
+
+async def test_create_train_stop_generate(cat_file: Path, stop_runs: list[str]) -> None:
+    app = PoetuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewModelScreen))
+        new = app.screen
+        # corpus choice → file path: type the made-up corpus's path
+        await pilot.press("tab", *str(cat_file))
+        # → level → preset: open the list, type to find tiny, choose it
+        await pilot.press("tab", "tab", "enter", *"tiny", "enter")
+        # → cell → layers hidden dropout seq batch lr → budget
+        await pilot.press(*["tab"] * 8, *"400")
+        await pilot.press("tab", "tab", *"cat")
+        await wait_for(pilot, lambda: new.corpus_ok)
+        assert new.query_one("#preset").value == "tiny"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        stop_runs.append("cat")
+        dash = app.screen
+        assert dash.model_name == "cat"
+        # The loss panel fills from the run store as the separate process trains.
+        await wait_for(pilot, lambda: len(dash.train_losses) >= 5)
+        spark = dash.query_one("#train-spark")
+        seen = len(spark.data)
+        assert seen >= 5
+        await wait_for(pilot, lambda: len(dash.query_one("#train-spark").data) > seen)
+        assert dash.train_losses[-1] < dash.train_losses[0]
+        await pilot.press("s")
+        await wait_for(pilot, lambda: dash.state in ("stopped", "done"))
+        assert not is_locked(store.existing("cat"))
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
+        desk = app.screen
+        await wait_for(pilot, lambda: desk.sampler is not None)
+        await pilot.press(*"the ", "enter")
+        await wait_for(pilot, lambda: len(desk.history) == 1)
+        stream = desk.query_one(TokenStream)
+        # Streamed: every token arrived on its own, and the screen was painted from them.
+        assert stream.pushes > 10
+        assert stream.repaints >= 1
+        assert stream.text.startswith("the ") and len(stream.text) > len("the ") + 10
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: len(desk.history) == 2)
+
+
+async def test_attach_shows_missed_history_and_quit_stops(cat_file: Path,
+                                                          stop_runs: list[str]) -> None:
+    create_model(str(cat_file), "running", "tiny", steps=20000)
+    spawn("running")
+    stop_runs.append("running")
+    path = store.existing("running")
+    app = PoetuiApp(attach="running")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        dash = app.screen
+        await wait_for(pilot, lambda: dash.last_step is not None and dash.last_step["step"] > 20)
+        # Everything from step 1 on, though the dashboard opened later.
+        assert len(dash.train_losses) == dash.last_step["step"]
+        assert dash.state == "training"
+        await pilot.press("p")
+        await wait_for(pilot, lambda: dash.state == "paused")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: dash.state == "training")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog))
+        await pilot.press("s")
+    await_unlock(path)
+    assert not is_locked(path)
+
+
+async def test_quit_can_detach_and_leave_the_run_going(cat_file: Path,
+                                                       stop_runs: list[str]) -> None:
+    create_model(str(cat_file), "bg", "tiny", steps=20000)
+    spawn("bg")
+    stop_runs.append("bg")
+    path = store.existing("bg")
+    app = PoetuiApp(attach="bg")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await wait_for(pilot, lambda: app.screen.state == "training")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog))
+        await pilot.press("d")
+    assert is_locked(path)  # still training after the app is gone
+
+
+def await_unlock(path: Path) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while is_locked(path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+async def test_bad_file_path_says_so_in_one_sentence(tmp_path: Path) -> None:
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    app = PoetuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewModelScreen))
+        screen = app.screen
+        report = screen.query_one(CorpusReport)
+        await pilot.press("tab", *str(tmp_path / "missing.txt"))
+        await wait_for(pilot, lambda: "There is no file" in str(report.render()))
+        assert report.has_class("-error")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NewModelScreen)  # nothing was created
+        assert store.list_models() == []
+        screen.query_one("#path").value = ""
+        await pilot.press(*str(binary))
+        await wait_for(pilot, lambda: "binary" in str(report.render()))
+
+
+async def test_tiny_terminal_says_how_large_it_needs_to_be() -> None:
+    app = PoetuiApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "60×20" in str(app.screen.query_one("#too-small").render())
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
+
+
+async def test_empty_library_says_what_to_do_first() -> None:
+    app = PoetuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        empty = app.screen.query_one("#empty")
+        assert empty.display and "Press n" in str(empty.render())
+        assert not app.screen.query_one(ModelsTable).display
+
+
+async def test_rename_and_delete_from_the_library(cat_file: Path) -> None:
+    create_model(str(cat_file), "first", "tiny")
+    app = PoetuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(ModelsTable)
+        assert table.selected_name() == "first"
+        await pilot.press("r", *["backspace"] * 5, *"second", "enter")
+        await wait_for(pilot, lambda: table.selected_name() == "second")
+        assert [m.name for m in store.list_models()] == ["second"]
+        await pilot.press("d")
+        await pilot.press("n")  # the dialog's "no" keeps it
+        await pilot.pause()
+        assert [m.name for m in store.list_models()] == ["second"]
+        await pilot.press("d", "y")
+        await wait_for(pilot, lambda: store.list_models() == [])
+        await wait_for(pilot, lambda: app.screen.query_one("#empty").display)
