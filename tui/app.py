@@ -10,8 +10,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 
 from engine import store
@@ -125,19 +127,21 @@ class PoetuiApp(App):
 
     # -- size ---------------------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        self.check_size()
+    def on_resize(self, event: events.Resize) -> None:
+        # The app's own size updates a moment after this event; the event has the new one.
+        self.check_size(event.size)
 
-    def check_size(self) -> None:
+    def check_size(self, size: Size | None = None) -> None:
         from tui.screens.too_small import TooSmallScreen
 
-        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        size = size or self.size
+        small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
         showing = isinstance(self.screen, TooSmallScreen)
         if small and not showing:
             self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
         elif showing:
             if small:
-                self.screen.show_size(self.size.width, self.size.height)
+                self.screen.show_size(size.width, size.height)
             else:
                 self.pop_screen()
 

@@ -42,9 +42,11 @@ class TrainingProgress:
         self.progress.stop()
 
     def update(self, event) -> None:
+        kind = event.kind
+        if kind == "error":
+            return  # the CLI prints the sentence itself
         if not self.progress.live.is_started:
             self.progress.start()
-        kind = event.kind
         if kind == "step":
             self.loss, self.tps = event.loss, event.tokens_per_second
             val = f"{self.val:.3f}" if self.val is not None else "—"

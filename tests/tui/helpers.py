@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 
-async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 90.0) -> None:
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     """Let the app run until ``predicate`` holds; fail (not hang) if it never does."""
     deadline = time.monotonic() + timeout
     while not predicate():

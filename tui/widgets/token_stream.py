@@ -18,6 +18,7 @@ class TokenStream(VerticalScroll, can_focus=True):
         self._pending: list[str] = []
         self.text = ""
         self.repaints = 0  # how many times new tokens were painted (tests read it)
+        self.pushes = 0  # how many tokens arrived (one push per token)
 
     def compose(self):
         yield Static("", id="stream-text", markup=False)
@@ -29,6 +30,7 @@ class TokenStream(VerticalScroll, can_focus=True):
         """Called from the sampler's thread for every token."""
         with self._lock:
             self._pending.append(piece)
+            self.pushes += 1
 
     def flush(self) -> None:
         with self._lock:
@@ -44,7 +46,9 @@ class TokenStream(VerticalScroll, can_focus=True):
         """Replace the whole text (a new generation, or one from the history)."""
         with self._lock:
             self._pending.clear()
+            self.pushes = 0
         self.text = text
+        self.repaints = 0
         self.query_one("#stream-text", Static).update(text)
         self.scroll_home(animate=False)
 
