@@ -39,7 +39,8 @@ class TrainingProgress:
         return self  # the bar appears with the first event, after set-up errors could occur
 
     def __exit__(self, *exc) -> None:
-        self.progress.stop()
+        if self.progress.live.is_started:
+            self.progress.stop()
 
     def update(self, event) -> None:
         kind = event.kind
