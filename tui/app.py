@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -26,7 +27,8 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20
 
 
 class PoetuiApp(App):
-    CSS_PATH = "poetui.tcss"
+    # Absolute, so subclasses elsewhere (the snapshot tests') find the stylesheet too.
+    CSS_PATH = Path(__file__).parent / "poetui.tcss"
     TITLE = "poetui"
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),

@@ -1,0 +1,94 @@
+"""SVG snapshots of the main screens at 80×24 and 120×40, over fixed fixture data.
+
+What moves with the clock is frozen: the dashboard shows --:-- for elapsed and ETA, dates are
+fixed and shown in UTC, and no process is alive."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine import store
+from engine.events import EvalEvent, SampleEvent, StateEvent, StepEvent
+from engine.job import create_model
+from engine.runstore import RunWriter
+from tui.app import PoetuiApp
+from tui.screens.dashboard import DashboardScreen
+
+pytestmark = pytest.mark.timeout(120)
+SIZES = [(80, 24), (120, 40)]
+STAMP = 1_700_000_000.0
+
+
+@pytest.fixture
+def fixture_model(utc) -> str:
+    """A model with a recorded run: 60 steps, 3 evaluations, a sample; finished. On a
+    built-in corpus, so no temporary path shows on screen."""
+    path = create_model("python-docs", "sonnets", "tiny")
+    for which in ("latest", "best"):
+        (path / f"{which}.json").write_text(json.dumps(
+            {"dir": "step-00000060", "step": 60, "val_loss": 1.234, "time": STAMP}))
+    writer = RunWriter(path)
+    writer.set_status(total="60 steps", device="cpu")
+    writer.record(StateEvent("training"))
+    for step in range(1, 61):
+        loss = 3.5 / (1 + step / 10) + (0.05 if step % 7 == 0 else 0.0)
+        writer.record(StepEvent(step, 1 + step // 40, (step % 40) / 40, step / 60, loss,
+                                0.01, 0.5 + step / 100, 12_345.0, step * 0.1, 6 - step * 0.1))
+        if step % 20 == 0:
+            val = 3.2 / (1 + step / 12)
+            writer.record(EvalEvent(step, val, 2.718 ** val, val / 0.693, True))
+    writer.record(SampleEvent(60, "shall i compare thee to a summer's day?\nthou art more "
+                                  "lovely and more temperate"))
+    writer.set_status(state="done")
+    writer.close()
+    return "sonnets"
+
+
+class FrozenDashboardApp(PoetuiApp):
+    """The app with the fixture run's dashboard open, its clocks frozen."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.fixture = name
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.push_screen(DashboardScreen(self.fixture, frozen=True))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_library(snap_compare, fixture_model: str, size) -> None:
+    assert snap_compare(PoetuiApp(), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_empty_library(snap_compare, size) -> None:
+    assert snap_compare(PoetuiApp(), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_dashboard(snap_compare, fixture_model: str, size) -> None:
+    assert store.existing(fixture_model)
+    assert snap_compare(FrozenDashboardApp(fixture_model), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_new_model_with_a_bad_path(snap_compare, size) -> None:
+    async def type_path(pilot) -> None:
+        from helpers import wait_for
+
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("tab", *"/no/such/poems.txt")
+        pilot.app.screen.query_one("#path").cursor_blink = False  # a blink is not a change
+        report = pilot.app.screen.query_one("#corpus-report")
+        await wait_for(pilot, lambda: "There is no file" in str(report.render()))
+
+    assert snap_compare(PoetuiApp(), terminal_size=size, run_before=type_path)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, size) -> None:
+    assert snap_compare(PoetuiApp(), terminal_size=size, press=["f1"])
