@@ -82,10 +82,9 @@ class LibraryScreen(Screen):
             state = status.poll(limit=0).status.get("state", "training")
         finally:
             status.close()
-        label = "paused" if state == "paused" else "training"
         if m.name not in self.app.watched_runs:
-            label += " (detached)"
-        return label
+            return "detached"  # training in a process nobody here is watching
+        return "paused" if state == "paused" else "training"
 
     # -- actions -------------------------------------------------------------------------------
 
