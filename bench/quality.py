@@ -52,7 +52,8 @@ def main() -> None:
     targets = {60: "≤ 1.55", 300: "≤ 1.45"}
     body = (f"Preset `{args.preset}` ({desc}) on tinyshakespeare.txt: first 90 % train, "
             "last 10 % validation.\n\n| training budget | validation loss (nats/char) | target |"
-            " steps | epochs | tokens/s | precision | wall time |\n|---|---|---|---|---|---|---|---|\n")
+            " steps | epochs | tokens/s | precision | wall time |\n"
+            "|---|---|---|---|---|---|---|---|\n")
     for seconds, done, precision, wall in rows:
         body += (f"| {seconds:.0f} s | **{done.val_loss:.3f}** | {targets.get(int(seconds), '')}"
                  f" | {done.steps:,} | {done.epochs:.2f} | {done.tokens_per_second:,.0f} | "

@@ -100,7 +100,7 @@ def main() -> None:
         bare.append(bare_loop(model, data, args.steps, s["seq_len"], s["lr"], precision))
         print(f"repeat {r + 1}: engine {ours[-1]:,.0f} tok/s, bare loop {bare[-1]:,.0f} tok/s",
               flush=True)
-    ratios = [o / b for o, b in zip(ours, bare)]
+    ratios = [o / b for o, b in zip(ours, bare, strict=False)]
     ratio = statistics.median(ratios)
     print(f"median: engine {statistics.median(ours):,.0f}, bare {statistics.median(bare):,.0f}"
           f" tok/s; ratio {ratio:.3f} (per-repeat {', '.join(f'{x:.3f}' for x in ratios)})")

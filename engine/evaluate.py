@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 
 from engine.corpus import Corpus, read_text_file
-from engine.errors import PoetuiError
 from engine.device import pick_device, resolve_precision
+from engine.errors import PoetuiError
 from engine.loading import load_model
 from engine.trainer import validation_loss
 

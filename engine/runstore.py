@@ -132,6 +132,19 @@ def send_command(model_dir: Path, command: str) -> None:
         db.close()
 
 
+def read_status(model_dir: Path) -> dict[str, str]:
+    """The run's status table (state, message, …); empty if it never trained."""
+    if not (model_dir / DB).exists():
+        return {}
+    db = sqlite3.connect(model_dir / DB, timeout=5)
+    try:
+        return dict(db.execute("SELECT key, value FROM status").fetchall())
+    except sqlite3.Error:
+        return {}
+    finally:
+        db.close()
+
+
 @dataclass
 class RunDelta:
     steps: list[dict] = field(default_factory=list)

@@ -13,6 +13,7 @@ from pathlib import Path
 from engine import paths
 from engine.errors import PoetuiError
 from engine.runlock import is_locked
+from engine.runstore import read_status
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 META = "model.json"
@@ -85,7 +86,7 @@ def summary(name: str) -> ModelSummary:
     best = _pointer(path, "best")
     state = "idle"
     if is_locked(path):
-        state = "paused" if (path / "paused").exists() else "training"
+        state = "paused" if read_status(path).get("state") == "paused" else "training"
     return ModelSummary(
         name=name,
         corpus=meta.get("corpus", {}).get("name", "?"),

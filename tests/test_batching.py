@@ -10,7 +10,7 @@ def test_stream_windows_continue_each_other():
     ids = np.arange(1000)
     batches = list(StreamBatches(ids, batch=4, seq_len=10).epoch())
     assert not batches[0].carry and all(b.carry for b in batches[1:])
-    for a, b in zip(batches, batches[1:]):
+    for a, b in zip(batches, batches[1:], strict=False):
         # Each stream's next window starts where the previous one's targets left off.
         assert torch.equal(b.x[:, 0], a.y[:, -1])
     first = batches[0]
@@ -25,7 +25,7 @@ def test_stream_resume_mid_epoch_yields_the_same_windows():
     whole = list(sb.epoch())
     tail = list(sb.epoch(start=5))
     assert [b.index for b in tail] == [b.index for b in whole[5:]]
-    assert all(torch.equal(a.x, b.x) for a, b in zip(tail, whole[5:]))
+    assert all(torch.equal(a.x, b.x) for a, b in zip(tail, whole[5:], strict=False))
 
 
 def test_carried_state_equals_one_long_forward():

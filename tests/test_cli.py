@@ -118,7 +118,8 @@ def test_corrupt_checkpoint_is_named_and_nothing_else_is_touched(pattern_file, p
                                check=False), "damaged")
     assert poetui("sample", "ok", "--length", "5").returncode == 0
     after = {p: p.read_bytes() for p in before}
-    assert {p for p in before if before[p] != after[p] and p.name not in ("model.json", "run.lock")} == set()
+    changed = {p.name for p in before if before[p] != after[p]}
+    assert changed <= {"model.json", "run.lock"}
 
 
 def test_engine_never_imports_textual():
