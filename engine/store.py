@@ -125,6 +125,13 @@ def list_models() -> list[ModelSummary]:
     return found
 
 
+def running_models() -> list[ModelSummary]:
+    """Models with a live training process, the most recently started first (the lock file is
+    rewritten when a run starts, so its time is the run's start)."""
+    running = [m for m in list_models() if m.state != "idle"]
+    return sorted(running, key=lambda m: (m.path / "run.lock").stat().st_mtime, reverse=True)
+
+
 def delete(name: str) -> None:
     path = existing(name)
     if is_locked(path):

@@ -150,11 +150,8 @@ class PoetuiApp(App):
 
 def newest_running() -> str | None:
     """The model whose training process started last, among those alive."""
-    running = [m for m in store.list_models() if m.state != "idle"]
-    if not running:
-        return None
-    # The lock file is rewritten when a run starts, so its time is the run's start.
-    return max(running, key=lambda m: (m.path / "run.lock").stat().st_mtime).name
+    running = store.running_models()
+    return running[0].name if running else None
 
 
 def run_app(attach: str | None = None) -> int:

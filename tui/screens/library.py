@@ -13,7 +13,6 @@ from textual.widgets import Footer, Header, Label, Static
 
 from engine import store
 from engine.errors import PoetuiError
-from engine.runstore import RunReader
 from tui.messages import ModelsChanged
 from tui.screens.dialogs import ConfirmDialog, InfoDialog, TextDialog
 from tui.widgets.library import CorporaTable, ModelsTable
@@ -76,15 +75,9 @@ class LibraryScreen(Screen):
     def state_label(self, m: store.ModelSummary) -> str:
         if m.state == "idle":
             return "idle" if m.steps else "new"
-        # The run store's status says whether the run is paused; limit=0 reads no history.
-        status = RunReader(m.path)
-        try:
-            state = status.poll(limit=0).status.get("state", "training")
-        finally:
-            status.close()
         if m.name not in self.app.watched_runs:
             return "detached"  # training in a process nobody here is watching
-        return "paused" if state == "paused" else "training"
+        return m.state
 
     # -- actions -------------------------------------------------------------------------------
 
