@@ -59,7 +59,7 @@ def test_records_are_padded_and_padding_is_masked():
         n = int((batch.y[row] != IGNORE).sum())
         lg, _ = model(batch.x[row : row + 1, :n])
         alone += F.cross_entropy(lg[0], batch.y[row, :n], reduction="sum").item()
-    assert abs(float(batched) - alone) < 1e-4
+    assert abs(batched.item() - alone) < 1e-4
 
 
 def test_records_batches_group_similar_lengths():
