@@ -7,6 +7,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from engine import checkpoint, job, store
 from engine.runlock import is_locked, lock_owner
 from engine.runstore import RunReader, send_command
@@ -23,14 +25,29 @@ def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.fixture
+def workers():
+    """Pids of spawned workers; any still alive when a test ends (say, after a failed assertion)
+    are killed so they do not train on in the background."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
 def long_run(path, name: str):
     return job.create_model(str(path), name=name, preset="tiny", steps=1_000_000,
                             eval_every=10**9, checkpoint_minutes=1000.0)
 
 
-def test_commands_reach_a_detached_worker_and_viewers_see_everything(pattern_file):
+def test_commands_reach_a_detached_worker_and_viewers_see_everything(pattern_file, workers):
     model_dir = long_run(pattern_file, "w")
     pid = spawn("w")
+    workers.append(pid)
     reader = RunReader(model_dir)
     steps: list[dict] = []
     wait_for(lambda: steps.extend(reader.poll().steps) or len(steps) > 20, what="steps")
@@ -58,11 +75,13 @@ def test_commands_reach_a_detached_worker_and_viewers_see_everything(pattern_fil
     assert reader.poll().status["state"] == "stopped"
     assert checkpoint.pointer(model_dir, "latest")["step"] >= numbers[-1]
     os.waitpid(pid, 0)
+    workers.clear()
 
 
-def test_sigkill_loses_nothing_saved_and_resume_continues(pattern_file):
+def test_sigkill_loses_nothing_saved_and_resume_continues(pattern_file, workers):
     model_dir = long_run(pattern_file, "k")
     pid = spawn("k")
+    workers.append(pid)
     reader = RunReader(model_dir)
     wait_for(lambda: reader.poll().steps, what="steps")
     send_command(model_dir, "checkpoint")
@@ -71,6 +90,7 @@ def test_sigkill_loses_nothing_saved_and_resume_continues(pattern_file):
              what="steps past the checkpoint")
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+    workers.clear()
     assert not is_locked(model_dir)  # the kernel released the lock with the process
     assert store.summary("k").state == "idle"
 
