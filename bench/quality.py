@@ -32,7 +32,7 @@ def main() -> None:
     os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
     from bench.record import record
     from engine import job
-    from engine.presets import PRESETS
+    from engine.job import resolve_settings
     from engine.trainer import Trainer
 
     rows = []
@@ -47,15 +47,18 @@ def main() -> None:
               f"{done.epochs:.2f} epochs, {done.tokens_per_second:,.0f} tok/s "
               f"({trainer.precision}), wall {wall:.0f} s", flush=True)
         rows.append((seconds, done, trainer.precision, wall))
-    settings = PRESETS[args.preset].settings
-    desc = ", ".join(f"{k}={v}" for k, v in settings.items() if k != "minutes")
     targets = {60: "≤ 1.55", 300: "≤ 1.45"}
-    body = (f"Preset `{args.preset}` ({desc}) on tinyshakespeare.txt: first 90 % train, "
-            "last 10 % validation.\n\n| training budget | validation loss (nats/char) | target |"
+    body = (f"Preset `{args.preset}` on tinyshakespeare.txt: first 90 % train, last 10 % "
+            "validation. The preset's model follows the budget (see `engine/presets.py`).\n\n"
+            "| training budget | model | validation loss (nats/char) | target |"
             " steps | epochs | tokens/s | precision | wall time |\n"
-            "|---|---|---|---|---|---|---|---|\n")
+            "|---|---|---|---|---|---|---|---|---|\n")
     for seconds, done, precision, wall in rows:
-        body += (f"| {seconds:.0f} s | **{done.val_loss:.3f}** | {targets.get(int(seconds), '')}"
+        _, s = resolve_settings(args.preset, {"minutes": seconds / 60})
+        model = (f"{s['layers']}×{s['hidden']} {s['cell']}, batch {s['batch']}, lr {s['lr']:g}"
+                 f", dropout {s.get('dropout', 0):g}")
+        body += (f"| {seconds:.0f} s | {model} | **{done.val_loss:.3f}** | "
+                 f"{targets.get(int(seconds), '')}"
                  f" | {done.steps:,} | {done.epochs:.2f} | {done.tokens_per_second:,.0f} | "
                  f"{precision} | {wall:.0f} s |\n")
     body += ("\nReference points on this machine (from the issue): a plain 2×512 bf16 LSTM loop "

@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def bare_loop(model, data: torch.Tensor, steps: int, seq_len: int, lr: float,
+def bare_loop(model, data: torch.Tensor, steps: int, seq_len: int, lr: float, beta2: float,
               precision: str) -> float:
     """Tokens/s from step 2 to the last (step 1 warms up), state carried and detached."""
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.99))
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, beta2))
     state, start, tokens = None, 0.0, 0
     for i in range(steps):
         t = (i * seq_len) % (data.shape[1] - seq_len - 1)
@@ -77,11 +77,12 @@ def main() -> None:
     os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
     from bench.record import record
     from engine.corpus import load_corpus
+    from engine.job import resolve_settings
     from engine.model import LanguageModel, ModelConfig
-    from engine.presets import PRESETS
     from engine.tokenizer import Vocab
 
-    s = PRESETS[args.preset].settings
+    # A step budget takes the preset's largest tier: the 2×512 model of the long budgets.
+    _, s = resolve_settings(args.preset, {"steps": args.steps})
     corpus_path = Path(tempfile.mkdtemp()) / "docs.txt"
     corpus_path.write_text(load_corpus("python-docs").text, encoding="utf-8")
     text = corpus_path.read_text(encoding="utf-8")
@@ -96,8 +97,9 @@ def main() -> None:
         ours.append(ours_tps)
         torch.manual_seed(r)
         model = LanguageModel(ModelConfig(len(vocab), s["cell"], s["layers"], s["hidden"],
-                                          s.get("embed", 0)))
-        bare.append(bare_loop(model, data, args.steps, s["seq_len"], s["lr"], precision))
+                                          s.get("embed", 0), s.get("dropout", 0.0)))
+        bare.append(bare_loop(model, data, args.steps, s["seq_len"], s["lr"], s["beta2"],
+                              precision))
         print(f"repeat {r + 1}: engine {ours[-1]:,.0f} tok/s, bare loop {bare[-1]:,.0f} tok/s",
               flush=True)
     ratios = [o / b for o, b in zip(ours, bare, strict=False)]

@@ -31,8 +31,11 @@ def resolve_settings(preset: str | None, overrides: dict) -> tuple[str, dict]:
     if name not in PRESETS:
         raise PoetuiError(f"There is no preset named '{name}'; choose from "
                           f"{', '.join(PRESETS)}.")
-    settings = dict(PRESETS[name].settings)
-    if any(overrides.get(b) for b in BUDGET_FIELDS):
+    preset_obj = PRESETS[name]
+    user_budget = any(overrides.get(b) for b in BUDGET_FIELDS)
+    minutes = overrides.get("minutes") if user_budget else preset_obj.settings.get("minutes")
+    settings = preset_obj.for_budget(minutes)
+    if user_budget:
         for b in BUDGET_FIELDS:  # one budget given by the user replaces the preset's
             settings.pop(b, None)
     settings.update(overrides)

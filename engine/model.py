@@ -53,17 +53,6 @@ class LanguageModel(nn.Module):
         self.head = nn.Linear(config.hidden, config.vocab_size)
         if config.tie_weights:
             self.head.weight = self.embedding.weight
-        self._init_weights()
-
-    def _init_weights(self) -> None:
-        nn.init.normal_(self.embedding.weight, std=0.1)
-        if self.config.cell == "lstm":
-            # Forget-gate bias of 1 lets memories survive the first updates (Jozefowicz 2015).
-            for name, bias in self.rnn.named_parameters():
-                if name.startswith("bias_ih"):
-                    n = bias.shape[0] // 4
-                    with torch.no_grad():
-                        bias[n : 2 * n].fill_(1.0)
 
     def init_state(self, batch: int, device: torch.device | str = "cpu") -> State:
         shape = (self.config.layers, batch, self.config.hidden)

@@ -10,6 +10,19 @@ class Preset:
     name: str
     about: str
     settings: dict = field(default_factory=dict)
+    # (minutes, settings): the model that is best for a time budget grows with the budget —
+    # in one minute the number of updates decides, in five a larger, regularised model wins.
+    # The last tier whose minutes the budget reaches applies; step/epoch budgets take the last.
+    tiers: tuple[tuple[float, dict], ...] = ()
+
+    def for_budget(self, minutes: float | None) -> dict:
+        settings = dict(self.settings)
+        chosen: dict = {}
+        for threshold, tier in self.tiers:
+            if minutes is None or minutes >= threshold:
+                chosen = tier
+        settings.update(chosen)
+        return settings
 
 
 PRESETS: dict[str, Preset] = {
@@ -18,9 +31,14 @@ PRESETS: dict[str, Preset] = {
         Preset("tiny", "a 1×64 LSTM for 150 steps: seconds, for tests and demos", dict(
             level="char", cell="lstm", layers=1, hidden=64, seq_len=32, batch=16, lr=1e-2,
             steps=150, warmup=10)),
-        Preset("char", "default character model, tuned for quality per minute on a CPU", dict(
-            level="char", cell="lstm", layers=2, hidden=512, seq_len=128, batch=64, lr=3e-3,
-            minutes=5.0)),
+        Preset("char", "default character model, tuned for quality per minute on a CPU; its "
+               "size follows the --minutes budget", dict(
+            level="char", seq_len=128, embed=64, minutes=5.0, warmup=20),
+            tiers=(
+                (0.0, dict(cell="lstm", layers=1, hidden=384, batch=32, lr=1e-2, beta2=0.95)),
+                (3.0, dict(cell="gru", layers=2, hidden=512, batch=32, seq_len=64, lr=5e-3,
+                           beta2=0.95)),
+            )),
         Preset("char-rnn", "Karpathy's char-rnn defaults: 2×128 LSTM, seq 50, batch 50", dict(
             level="char", cell="lstm", layers=2, hidden=128, seq_len=50, batch=50, lr=2e-3,
             optimizer="adam", schedule="step", decay=0.97, decay_after=10, clip=5.0,

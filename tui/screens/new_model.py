@@ -116,12 +116,13 @@ class NewModelScreen(Screen):
 
     def show_preset(self) -> None:
         preset = PRESETS[self.query_one("#preset", Select).value]
+        settings = preset.for_budget(preset.settings.get("minutes"))
         for field, _, _ in ADVANCED:
-            value = preset.settings.get(field)
+            value = settings.get(field)
             self.query_one(f"#{field}", Input).placeholder = (
                 "default" if value is None else f"{value:g}" if isinstance(value, float)
                 else str(value))
-        budget = next(((b, preset.settings[b]) for b in BUDGETS if b in preset.settings), None)
+        budget = next(((b, settings[b]) for b in BUDGETS if b in settings), None)
         self.query_one("#budget", Input).placeholder = (
             f"{budget[1]:g} {budget[0]}" if budget else "10 epochs")
 
