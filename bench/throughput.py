@@ -39,7 +39,7 @@ def bare_loop(model, data: torch.Tensor, steps: int, seq_len: int, lr: float, be
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        state = tuple(s.detach() for s in state)
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         loss.item()
         if i == 0:
             start = time.perf_counter()
