@@ -68,16 +68,22 @@ def run_tokens_per_second(model_dir: Path) -> float:
 def train(name: str, corpus: Path, steps: int, watch: bool) -> tuple[float, list[float]]:
     from engine import job
     from engine.runlock import is_locked
+    from engine.runstore import read_status
     from engine.worker import spawn
+
+    def running() -> bool:
+        return read_status(model_dir).get("state") not in ("done", "stopped", "error")
 
     model_dir = job.create_model(str(corpus), name=name, preset="char", steps=steps,
                                  eval_every=10**9)
     spawn(name)
     latencies: list[float] = []
     if watch:
+        while not is_locked(model_dir):  # attach needs the run to have started
+            time.sleep(0.05)
         start_app("attach", name)
         wait_screen(lambda s: "loss" in s and "step" in s)
-        while is_locked(model_dir):
+        while running():
             # Toggle the large loss chart and time until the terminal shows the change.
             before = "training loss  max" in screen()
             pressed = time.perf_counter()
@@ -89,7 +95,7 @@ def train(name: str, corpus: Path, steps: int, watch: bool) -> tuple[float, list
             latencies.append(shown - pressed)
             time.sleep(0.3)
         tmux("kill-session", "-t", SESSION)
-    while is_locked(model_dir):
+    while running():
         time.sleep(0.2)
     return run_tokens_per_second(model_dir), latencies
 
