@@ -11,12 +11,10 @@ import torch
 import torch.nn.functional as F
 
 from engine.batching import IGNORE, RecordBatches, StreamBatches
-from engine.corpus import load_corpus
 from engine.errors import PoetuiError
-from engine.job import MODEL_FIELDS, TRAIN_FIELDS, resolve_settings
+from engine.job import plan
 from engine.model import LanguageModel, ModelConfig, count_parameters
-from engine.tokenizer import Vocab
-from engine.trainer import TrainConfig, encode_split
+from engine.trainer import encode_split
 
 PROBE_STEPS = 2  # the first step warms up; the second is timed too, keep the faster
 
@@ -24,19 +22,8 @@ PROBE_STEPS = 2  # the first step warms up; the second is timed too, keep the fa
 def estimate(corpus_spec: str | None, preset: str | None = None, probe: bool = True,
              **overrides) -> dict:
     """{parameters, vocab_size, steps_per_epoch, seconds_per_step, seconds_per_epoch}."""
-    _, settings = resolve_settings(preset, overrides)
-    corpus = load_corpus(corpus_spec, settings.pop("kind", None))
-    level = settings.get("level", "char")
-    train_text = corpus.split()[0]
-    texts = [train_text] if corpus.kind == "stream" else train_text
-    vocab = Vocab.build(texts, level, corpus.kind, int(settings.get("min_freq", 1)),
-                        bool(settings.get("lowercase", False)))
-    try:
-        model_cfg = ModelConfig(vocab_size=len(vocab),
-                                **{k: v for k, v in settings.items() if k in MODEL_FIELDS})
-        train_cfg = TrainConfig(**{k: v for k, v in settings.items() if k in TRAIN_FIELDS})
-    except (TypeError, ValueError) as exc:
-        raise PoetuiError(f"Bad model settings: {exc}.") from None
+    p = plan(corpus_spec, preset, **overrides)
+    corpus, vocab, model_cfg, train_cfg = p.corpus, p.vocab, p.model, p.train
     train_ids, _ = encode_split(corpus, vocab)
     if corpus.kind == "stream":
         if len(train_ids) < train_cfg.seq_len * 2 + 2:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from engine import store
-from engine.corpus import load_corpus
+from engine.corpus import Corpus, load_corpus
 from engine.errors import PoetuiError
 from engine.model import ModelConfig, count_parameters
 from engine.presets import DEFAULT_PRESET, PRESETS
@@ -45,17 +45,20 @@ def resolve_settings(preset: str | None, overrides: dict) -> tuple[str, dict]:
     return name, settings
 
 
-def create_model(corpus_spec: str | None, name: str | None = None, preset: str | None = None,
-                 **overrides) -> Path:
-    """Make a new model folder (settings + vocabulary); training starts from it."""
+@dataclass
+class Plan:
+    """Everything a model is made from, checked: what creating it and estimating it share."""
+    preset: str
+    corpus: Corpus
+    vocab: Vocab
+    model: ModelConfig
+    train: TrainConfig
+    level: str
+
+
+def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Plan:
     preset_name, settings = resolve_settings(preset, overrides)
     corpus = load_corpus(corpus_spec, settings.pop("kind", None))
-    name = store.validate_name(name) if name else store.unique_name(
-        f"{Path(corpus.name).stem}-{settings.get('cell', 'lstm')}")
-    path = store.model_path(name)
-    if path.exists():
-        raise PoetuiError(f"A model named '{name}' already exists; pick another --name, "
-                          "or add --resume to continue training it.")
     level = settings.get("level", "char")
     texts = [corpus.split()[0]] if corpus.kind == "stream" else corpus.split()[0]
     vocab = Vocab.build(texts, level, corpus.kind, int(settings.get("min_freq", 1)),
@@ -68,12 +71,26 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
         train = TrainConfig(**{k: v for k, v in settings.items() if k in TRAIN_FIELDS})
     except (TypeError, ValueError) as exc:
         raise PoetuiError(f"Bad model settings: {exc}.") from None
+    return Plan(preset_name, corpus, vocab, model, train, level)
+
+
+def create_model(corpus_spec: str | None, name: str | None = None, preset: str | None = None,
+                 **overrides) -> Path:
+    """Make a new model folder (settings + vocabulary); training starts from it."""
+    p = plan(corpus_spec, preset, **overrides)
+    corpus, vocab, model, train = p.corpus, p.vocab, p.model, p.train
+    name = store.validate_name(name) if name else store.unique_name(
+        f"{Path(corpus.name).stem}-{model.cell}")
+    path = store.model_path(name)
+    if path.exists():
+        raise PoetuiError(f"A model named '{name}' already exists; pick another --name, "
+                          "or add --resume to continue training it.")
     meta = {
         "name": name,
         "created": time.time(),
-        "preset": preset_name,
+        "preset": p.preset,
         "corpus": {"name": corpus.name, "kind": corpus.kind, "source": corpus.source},
-        "level": level,
+        "level": p.level,
         "model": model.to_json(),
         "train": asdict(train),
         "parameters": count_parameters(model),
