@@ -54,6 +54,12 @@ def resolve_precision(requested: str, device: torch.device) -> str:
 
 
 def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
-    if precision == "bf16":
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+    if precision != "bf16":
+        return contextlib.nullcontext()
+    stack = contextlib.ExitStack()
+    if device.type == "cpu" and not cpu_has_native_bf16():
+        # oneDNN's LSTM still takes bf16 input on CPUs that lack bf16 and then fails to build its
+        # kernel; PyTorch's own RNN code runs it (slowly, as a forced bf16 is here).
+        stack.enter_context(torch.backends.mkldnn.flags(enabled=False))
+    stack.enter_context(torch.autocast(device.type, dtype=torch.bfloat16))
+    return stack

@@ -29,6 +29,16 @@ def test_each_cell_learns_a_repeating_pattern(pattern_file, cell):
     assert {"state", "step", "eval", "sample", "checkpoint", "done"} <= kinds
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_forced_bf16_trains_on_any_cpu(pattern_file, cell):
+    # On CPUs without native bf16, oneDNN's LSTM used to fail to build its kernel.
+    trainer, done, _ = train(
+        pattern_file, name=f"bf16-{cell}", cell=cell, layers=1, hidden=48, seq_len=24, batch=8,
+        lr=1e-2, steps=120, warmup=10, precision="bf16")
+    assert trainer.precision == "bf16"
+    assert done.val_loss < 0.5, done
+
+
 def test_records_model_learns_names(names_file):
     trainer, done, events = train(names_file, name="names", layers=1, hidden=48, batch=16,
                                   lr=1e-2, steps=250, warmup=10, precision="fp32")
