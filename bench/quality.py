@@ -55,8 +55,8 @@ def main() -> None:
             "|---|---|---|---|---|---|---|---|---|\n")
     for seconds, done, precision, wall in rows:
         _, s = resolve_settings(args.preset, {"minutes": seconds / 60})
-        model = (f"{s['layers']}×{s['hidden']} {s['cell']}, batch {s['batch']}, lr {s['lr']:g}"
-                 f", dropout {s.get('dropout', 0):g}")
+        model = (f"{s['layers']}×{s['hidden']} {s['cell']}, batch {s['batch']}, seq "
+                 f"{s['seq_len']}, lr {s['lr']:g}, dropout {s.get('dropout', 0):g}")
         body += (f"| {seconds:.0f} s | {model} | **{done.val_loss:.3f}** | "
                  f"{targets.get(int(seconds), '')}"
                  f" | {done.steps:,} | {done.epochs:.2f} | {done.tokens_per_second:,.0f} | "

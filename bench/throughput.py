@@ -81,7 +81,7 @@ def main() -> None:
     from engine.model import LanguageModel, ModelConfig
     from engine.tokenizer import Vocab
 
-    # A step budget takes the preset's largest tier: the 2×512 model of the long budgets.
+    # A step budget takes the preset's last tier: the model of the long budgets.
     _, s = resolve_settings(args.preset, {"steps": args.steps})
     corpus_path = Path(tempfile.mkdtemp()) / "docs.txt"
     corpus_path.write_text(load_corpus("python-docs").text, encoding="utf-8")

@@ -2,8 +2,9 @@
 
 Layout in a model folder::
 
-    ckpt/step-00001200/weights.safetensors   model weights
-    ckpt/step-00001200/trainer.pt            optimizer, RNG, carried state (weights_only load)
+    ckpt/step-00001200/weights.safetensors   model weights (the average, when the run keeps one)
+    ckpt/step-00001200/trainer.pt            optimizer, RNG, carried state, the raw weights when
+                                             they differ (weights_only load)
     ckpt/step-00001200/state.json            step, epoch, position, elapsed, losses
     latest.json, best.json                   pointers to a ckpt folder, replaced atomically
 

@@ -11,7 +11,7 @@ class Preset:
     about: str
     settings: dict = field(default_factory=dict)
     # (minutes, settings): the model that is best for a time budget grows with the budget —
-    # in one minute the number of updates decides, in five a larger, regularised model wins.
+    # on a CPU the number of updates decides, so small batches and a model that fits the time.
     # The last tier whose minutes the budget reaches applies; step/epoch budgets take the last.
     tiers: tuple[tuple[float, dict], ...] = ()
 
@@ -33,11 +33,11 @@ PRESETS: dict[str, Preset] = {
             steps=150, warmup=10)),
         Preset("char", "default character model, tuned for quality per minute on a CPU; its "
                "size follows the --minutes budget", dict(
-            level="char", seq_len=128, embed=64, minutes=5.0, warmup=20),
+            level="char", cell="lstm", layers=1, embed=64, batch=16, seq_len=64, beta2=0.95,
+            warmup=20, average=0.99, minutes=5.0),
             tiers=(
-                (0.0, dict(cell="lstm", layers=1, hidden=384, batch=32, lr=1e-2, beta2=0.95)),
-                (3.0, dict(cell="gru", layers=2, hidden=512, batch=32, seq_len=64, lr=5e-3,
-                           beta2=0.95)),
+                (0.0, dict(hidden=256, lr=1e-2)),
+                (3.0, dict(hidden=512, lr=6e-3)),
             )),
         Preset("char-rnn", "Karpathy's char-rnn defaults: 2×128 LSTM, seq 50, batch 50", dict(
             level="char", cell="lstm", layers=2, hidden=128, seq_len=50, batch=50, lr=2e-3,

@@ -1,8 +1,9 @@
 """Streaming generation: one token at a time from carried recurrent state.
 
 The prime is fed once; each new token costs one step of the recurrence. The step is written
-out by hand over fused weights (one matrix product per layer, the first layer's input product
-precomputed per token) because calling ``nn.LSTM`` per token is ~3× slower.
+out by hand over fused weights (one matrix product per layer over [input, state], the first
+layer's input product precomputed per token) because calling ``nn.LSTM`` per token is many
+times slower.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from engine.model import LanguageModel
@@ -42,65 +44,79 @@ class Prime:
 
 
 class Stepper:
-    """One recurrence step over carried state, on weights copied from a LanguageModel."""
+    """One recurrence step over carried state, on weights copied from a LanguageModel.
+
+    The step runs in numpy: one token's work is a few matrix-vector products and a dozen small
+    element-wise operations, and numpy dispatches those several times faster than PyTorch does.
+    """
 
     def __init__(self, model: LanguageModel) -> None:
         cfg = model.config
-        self.cell, self.layers_n, self.hidden = cfg.cell, cfg.layers, cfg.hidden
+        self.cell, self.hidden = cfg.cell, cfg.hidden
+        self.states_per_layer = 2 if cfg.cell == "lstm" else 1
         sd = {k: v.detach().to("cpu", torch.float32) for k, v in model.state_dict().items()}
-        self.layers: list[tuple[torch.Tensor, ...]] = []
+        h = cfg.hidden
+        self.layers: list[tuple[np.ndarray, ...]] = []
         for i in range(cfg.layers):
             w_ih, w_hh = sd[f"rnn.weight_ih_l{i}"], sd[f"rnn.weight_hh_l{i}"]
             b_ih, b_hh = sd[f"rnn.bias_ih_l{i}"], sd[f"rnn.bias_hh_l{i}"]
-            if i == 0:
-                # The first layer's input is an embedding row, so its product is a table lookup.
-                w_ih = sd["embedding.weight"] @ w_ih.T  # (V, G*H)
-            else:
-                w_ih = w_ih.T.contiguous()
+            if cfg.cell == "lstm":
+                # Gates reordered i,f,g,o → i,f,o,g: one sigmoid over the first three, one tanh.
+                order = torch.cat([torch.arange(0, 2 * h), torch.arange(3 * h, 4 * h),
+                                   torch.arange(2 * h, 3 * h)])
+                w_ih, w_hh, b_ih, b_hh = w_ih[order], w_hh[order], b_ih[order], b_hh[order]
             if cfg.cell == "gru":
-                self.layers.append((w_ih, b_ih, w_hh.T.contiguous(), b_hh))
+                # GRU keeps its two products apart: the state's candidate part is gated by r.
+                w_in = sd["embedding.weight"] @ w_ih.T + b_ih if i == 0 else w_ih.T
+                layer = (w_in, b_ih, w_hh.T, b_hh)
+            elif i == 0:
+                # The first layer's input is an embedding row: its product (and both biases)
+                # is a table row.
+                layer = (sd["embedding.weight"] @ w_ih.T + b_ih + b_hh, w_hh.T)
             else:
-                self.layers.append((w_ih, b_ih + b_hh, w_hh.T.contiguous()))
-        self.head_w = sd["head.weight"].T.contiguous()  # (H, V)
-        self.head_b = sd["head.bias"]
+                # One product over [input, state]: one pass over the weights per token.
+                layer = (torch.cat([w_ih.T, w_hh.T]), b_ih + b_hh)
+            self.layers.append(tuple(np.ascontiguousarray(t.numpy()) for t in layer))
+        self.head_w = np.ascontiguousarray(sd["head.weight"].T.numpy())  # (H, V)
+        self.head_b = sd["head.bias"].numpy().copy()
 
-    def zero_state(self) -> list[torch.Tensor]:
-        n = 2 if self.cell == "lstm" else 1
-        return [torch.zeros(1, self.hidden) for _ in range(self.layers_n * n)]
+    def zero_state(self) -> list[np.ndarray]:
+        n = len(self.layers) * self.states_per_layer
+        return [np.zeros(self.hidden, dtype=np.float32) for _ in range(n)]
 
-    def step(self, token: int, state: list[torch.Tensor]) -> torch.Tensor:
+    def step(self, token: int, state: list[np.ndarray]) -> torch.Tensor:
         """Feed one token id; update ``state`` in place; return the next-token logits (V,)."""
+        size = self.hidden
         x = None
         for i, layer in enumerate(self.layers):
-            w_ih = layer[0]
+            k = i * self.states_per_layer
+            h = state[k]
             if self.cell == "gru":
-                _, b_ih, w_hh, b_hh = layer
-                h = state[i]
-                gi = (w_ih[token] + b_ih).unsqueeze(0) if i == 0 else torch.addmm(b_ih, x, w_ih)
-                gh = torch.addmm(b_hh, h, w_hh)
-                ir, iz, inn = gi.chunk(3, 1)
-                hr, hz, hn = gh.chunk(3, 1)
-                r = torch.sigmoid(ir + hr)
-                z = torch.sigmoid(iz + hz)
-                n = torch.tanh(inn + r * hn)
-                h = n + z * (h - n)
-                state[i] = h
+                w_in, b_ih, w_hh, b_hh = layer
+                gi = w_in[token] if i == 0 else x @ w_in + b_ih
+                gh = h @ w_hh + b_hh
+                rz = _sigmoid(gi[: 2 * size] + gh[: 2 * size])
+                n = np.tanh(gi[2 * size :] + rz[:size] * gh[2 * size :])
+                h = n + rz[size:] * (h - n)
             else:
-                _, b, w_hh = layer
-                k = 2 * i if self.cell == "lstm" else i
-                h = state[k]
-                base = (w_ih[token] + b).unsqueeze(0) if i == 0 else torch.addmm(b, x, w_ih)
-                gates = torch.addmm(base, h, w_hh)
+                gates = layer[0][token] + h @ layer[1] if i == 0 else \
+                    np.concatenate((x, h)) @ layer[0] + layer[1]
                 if self.cell == "lstm":
-                    ig, fg, gg, og = gates.chunk(4, 1)
-                    c = torch.sigmoid(fg) * state[k + 1] + torch.sigmoid(ig) * torch.tanh(gg)
-                    h = torch.sigmoid(og) * torch.tanh(c)
-                    state[k], state[k + 1] = h, c
+                    ifo = _sigmoid(gates[: 3 * size])
+                    g = np.tanh(gates[3 * size :])
+                    c = ifo[size : 2 * size] * state[k + 1] + ifo[:size] * g
+                    h = ifo[2 * size :] * np.tanh(c)
+                    state[k + 1] = c
                 else:
-                    h = torch.tanh(gates)
-                    state[k] = h
+                    h = np.tanh(gates)
+            state[k] = h
             x = h
-        return torch.addmm(self.head_b.unsqueeze(0), x, self.head_w)[0]
+        return torch.from_numpy(x @ self.head_w + self.head_b)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # The tanh form never overflows, unlike 1 / (1 + exp(-x)).
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 def choose(logits: torch.Tensor, config: SampleConfig, generator: torch.Generator) -> int:

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from engine import checkpoint
+from engine.averaging import WeightAverage
 from engine.batching import IGNORE, RecordBatches, StreamBatches, eval_windows
 from engine.corpus import Corpus, load_corpus
 from engine.device import autocast, pick_device, resolve_precision
@@ -47,6 +48,7 @@ class TrainConfig:
     lr: float = 3e-3
     min_lr_ratio: float = 0.1  # cosine ends at lr × this
     weight_decay: float = 0.0
+    average: float = 0.0  # decay of the weight average that is evaluated and saved; 0: none
     beta2: float = 0.99
     clip: float = 1.0
     clip_mode: str = "norm"  # norm: global norm; value: element-wise, as the numpy exercise
@@ -74,6 +76,8 @@ class TrainConfig:
             raise PoetuiError(f"Unknown schedule '{self.schedule}'; use {', '.join(SCHEDULES)}.")
         if self.clip_mode not in ("norm", "value"):
             raise PoetuiError("Clipping is either 'norm' or 'value'.")
+        if not 0.0 <= self.average < 1.0:
+            raise PoetuiError("The weight-average decay must be at least 0 and below 1.")
         if self.lr <= 0 or self.batch < 1 or self.seq_len < 2:
             raise PoetuiError("Learning rate, batch and sequence length must be positive.")
         if not (self.minutes or self.epochs or self.steps):
@@ -156,6 +160,7 @@ class Trainer:
             self.batches = RecordBatches(self.train_ids, cfg.batch, self.vocab.bos_id,
                                          self.vocab.eos_id, self.vocab.pad_id, cfg.seq_len)
         self.optimizer = self._make_optimizer()
+        self.average = WeightAverage(self.model, cfg.average) if cfg.average else None
         self.step = 0
         self.epoch = 0
         self.position = 0  # batches of the current epoch already done
@@ -178,9 +183,23 @@ class Trainer:
         cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
         return cls(params, lr=cfg.lr, betas=(0.9, cfg.beta2), weight_decay=cfg.weight_decay)
 
+    @property
+    def kept_model(self) -> LanguageModel:
+        """The weights that are evaluated, sampled and saved: the average when there is one."""
+        return self.average.model if self.average else self.model
+
     def _restore(self) -> None:
-        state = checkpoint.load_weights(self.dir, "latest", self.model)
+        state = checkpoint.load_weights(self.dir, "latest", self.kept_model)
         trainer_state = checkpoint.load_trainer_state(self.dir)
+        # The checkpoint's weights file holds the kept weights; the ones training continues
+        # from are beside the optimizer when they differ.
+        raw = trainer_state.get("weights")
+        if raw is not None:
+            self.model.load_state_dict(raw)
+        elif self.average:
+            self.model.load_state_dict(self.average.model.state_dict())
+        if self.average:
+            self.average.updates = trainer_state.get("average_updates", 0)
         try:
             self.optimizer.load_state_dict(trainer_state["optimizer"])
         except (ValueError, KeyError):
@@ -275,6 +294,8 @@ class Trainer:
                         [p.grad for p in model.parameters() if p.grad is not None]))
                     torch.nn.utils.clip_grad_value_(model.parameters(), cfg.clip)
                 optimizer.step()
+                if self.average:
+                    self.average.update(model)
                 state = detach_state(state)
                 loss_value = loss.item()
                 if not math.isfinite(loss_value):
@@ -350,7 +371,7 @@ class Trainer:
     # -- the side jobs -----------------------------------------------------------------------
 
     def evaluate(self, emit: Callable[[Event], None], save: bool = True) -> float:
-        val, _ = validation_loss(self.model, self.val_ids, self.vocab, self.kind, self.device,
+        val, _ = validation_loss(self.kept_model, self.val_ids, self.vocab, self.kind, self.device,
                                  self.precision)
         self.last_val = val
         best = self.best_val is None or val < self.best_val
@@ -362,9 +383,10 @@ class Trainer:
         return val
 
     def sample(self, emit: Callable[[Event], None]) -> None:
-        was_training = self.model.training
-        self.model.eval()
-        sampler = Sampler(self.model, self.vocab, self.kind)
+        model = self.kept_model
+        was_training = model.training
+        model.eval()
+        sampler = Sampler(model, self.vocab, self.kind)
         config = SampleConfig(length=self.config.sample_length, temperature=0.8,
                               seed=self.config.seed + self.step)
         threads = torch.get_num_threads()
@@ -378,7 +400,7 @@ class Trainer:
                 text = "\n".join(sampler.text("", item) for _ in range(5))
         finally:
             torch.set_num_threads(threads)
-        self.model.train(was_training)
+        model.train(was_training)
         emit(SampleEvent(self.step, text))
 
     def save(self, emit: Callable[[Event], None], which: tuple[str, ...]) -> None:
@@ -394,7 +416,10 @@ class Trainer:
         }
         trainer_state = {"optimizer": self.optimizer.state_dict(),
                          "rng": torch.get_rng_state(), "carried": carried or []}
-        checkpoint.save(self.dir, self.model, state, trainer_state, which)
+        if self.average:
+            trainer_state["weights"] = self.model.state_dict()
+            trainer_state["average_updates"] = self.average.updates
+        checkpoint.save(self.dir, self.kept_model, state, trainer_state, which)
         for w in which:
             emit(CheckpointEvent(self.step, w))
 

@@ -6,6 +6,7 @@ import torch
 
 from engine import checkpoint, job
 from engine.errors import PoetuiError
+from engine.model import LanguageModel
 from engine.trainer import Trainer
 
 
@@ -78,10 +79,11 @@ def test_step_decay_schedule(pattern_file):
     assert lrs == {1: 1.0, 2: 1.0, 3: 0.5, 4: 0.25}
 
 
-def test_resume_continues_the_same_run(pattern_file):
-    """Stop half-way, resume: the same weights as one uninterrupted run."""
+@pytest.mark.parametrize("average", [0.0, 0.9])
+def test_resume_continues_the_same_run(pattern_file, average):
+    """Stop half-way, resume: the same weights as one uninterrupted run (and the same average)."""
     settings = dict(layers=1, hidden=24, seq_len=20, batch=4, steps=40, warmup=5,
-                    dropout=0.0, precision="fp32", lr=5e-3)
+                    dropout=0.0, precision="fp32", lr=5e-3, average=average)
     straight = Trainer(job.create_model(str(pattern_file), name="straight", **settings))
     straight.run(lambda e: None)
 
@@ -96,6 +98,21 @@ def test_resume_continues_the_same_run(pattern_file):
     for (name, a), (_, b) in zip(straight.model.state_dict().items(),
                                  second.model.state_dict().items(), strict=False):
         assert torch.allclose(a, b, atol=1e-6), name
+    for (name, a), (_, b) in zip(straight.kept_model.state_dict().items(),
+                                 second.kept_model.state_dict().items(), strict=False):
+        assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_weight_average_is_what_is_evaluated_and_saved(pattern_file):
+    trainer, done, _ = train(
+        pattern_file, name="avg", layers=1, hidden=48, seq_len=24, batch=8, lr=1e-2,
+        steps=200, warmup=10, precision="fp32", average=0.95)
+    assert done.val_loss < 0.15, done  # the average has learned the pattern too
+    saved = LanguageModel(trainer.model.config)
+    checkpoint.load_weights(trainer.dir, "latest", saved)
+    for name, value in saved.state_dict().items():
+        assert torch.equal(value, trainer.average.model.state_dict()[name]), name
+    assert not torch.equal(saved.rnn.weight_hh_l0, trainer.model.rnn.weight_hh_l0)
 
 
 def test_finished_budget_needs_a_larger_one(pattern_file):
