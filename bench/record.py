@@ -29,13 +29,10 @@ def machine() -> str:
     except OSError:
         pass
     # Machines of the same name differ: with native bf16 the same run trains about 2× faster.
-    bf16 = "native bf16" if cpu_has_native_bf16() else f"no native bf16 ({cpu_capability()})"
+    bf16 = "native bf16" if cpu_has_native_bf16() else \
+        f"no native bf16 ({torch.backends.cpu.get_cpu_capability()})"
     return (f"{cpu}, {bf16}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"torch {torch.__version__}")
-
-
-def cpu_capability() -> str:
-    return torch.backends.cpu.get_cpu_capability()
 
 
 def record(key: str, title: str, body: str) -> None:

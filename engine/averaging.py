@@ -13,8 +13,6 @@ import torch
 
 class WeightAverage:
     def __init__(self, model: torch.nn.Module, decay: float) -> None:
-        if not 0.0 < decay < 1.0:
-            raise ValueError("the averaging decay must be in (0, 1)")
         self.model = copy.deepcopy(model)
         self.model.requires_grad_(False)
         self.decay = decay

@@ -383,24 +383,16 @@ class Trainer:
         return val
 
     def sample(self, emit: Callable[[Event], None]) -> None:
-        model = self.kept_model
-        was_training = model.training
-        model.eval()
-        sampler = Sampler(model, self.vocab, self.kind)
+        # The sampler steps over its own copy of the weights: the model's mode is untouched.
+        sampler = Sampler(self.kept_model, self.vocab, self.kind)
         config = SampleConfig(length=self.config.sample_length, temperature=0.8,
                               seed=self.config.seed + self.step)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # one stream of matrix-vector products: threads only add waits
-        try:
-            if self.kind == "stream":
-                text = sampler.text("", config)
-            else:
-                item = SampleConfig(length=min(config.length, 120), temperature=0.8,
-                                    seed=config.seed)
-                text = "\n".join(sampler.text("", item) for _ in range(5))
-        finally:
-            torch.set_num_threads(threads)
-        model.train(was_training)
+        if self.kind == "stream":
+            text = sampler.text("", config)
+        else:
+            item = SampleConfig(length=min(config.length, 120), temperature=0.8,
+                                seed=config.seed)
+            text = "\n".join(sampler.text("", item) for _ in range(5))
         emit(SampleEvent(self.step, text))
 
     def save(self, emit: Callable[[Event], None], which: tuple[str, ...]) -> None:

@@ -153,9 +153,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
                               seed=args.seed, stop=args.stop)
     except ValueError as exc:
         raise PoetuiError(f"Bad sampling setting: {exc}.") from None
-    import torch
-
-    torch.set_num_threads(1)  # one stream of small products: extra threads only add waits
     loaded = load_model(args.name)
     sampler = loaded.sampler()
     prime = sampler.prime(args.prime)

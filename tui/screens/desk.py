@@ -69,12 +69,8 @@ class DeskScreen(Screen):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         try:
-            import torch
-
             from engine.loading import load_model
 
-            # One stream of small matrix products: extra threads only add waiting.
-            torch.set_num_threads(1)
             loaded = load_model(self.model_name, self.which)
             sampler = loaded.sampler()
         except PoetuiError as exc:
