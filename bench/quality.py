@@ -32,14 +32,14 @@ def main() -> None:
     os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
     from bench.record import record
     from engine import job
+    from engine.assemble import open_trainer
     from engine.job import resolve_settings
-    from engine.trainer import Trainer
 
     rows = []
     for seconds in args.budgets:
         model_dir = job.create_model(str(DATA), name=f"q{int(seconds)}", preset=args.preset,
                                      minutes=seconds / 60)
-        trainer = Trainer(model_dir)
+        trainer = open_trainer(model_dir)
         wall = time.perf_counter()
         done = trainer.run(lambda e: None)
         wall = time.perf_counter() - wall

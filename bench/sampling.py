@@ -17,8 +17,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.record import record  # noqa: E402
-from engine.model import LanguageModel, ModelConfig  # noqa: E402
-from engine.sampler import SampleConfig, Sampler  # noqa: E402
+from engine.config import ModelConfig, SampleConfig  # noqa: E402
+from engine.model import LanguageModel  # noqa: E402
+from engine.sampler import Sampler  # noqa: E402
 from engine.tokenizer import Vocab  # noqa: E402
 
 

@@ -76,9 +76,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
     from bench.record import record
+    from engine.config import ModelConfig
     from engine.corpus import load_corpus
     from engine.job import resolve_settings
-    from engine.model import LanguageModel, ModelConfig
+    from engine.model import LanguageModel
     from engine.tokenizer import Vocab
 
     # A step budget takes the preset's last tier: the model of the long budgets.

@@ -1,46 +1,27 @@
-"""Corpora: where text comes from, what shape it has, and the train/validation split."""
+"""Corpora: where text comes from and what shape (kind) it has."""
 
 from __future__ import annotations
 
-import random
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
 from corpora import CARDS, find_card
 from engine.errors import PoetuiError
+from engine.kinds import Kind, guess, kind_named
 
-KINDS = ("stream", "records", "pairs")
 DEFAULT_CORPUS = "python-docs"
-VALIDATION_FRACTION = 0.1
-SPLIT_SEED = 1337
 
 
 @dataclass
 class Corpus:
     name: str  # a catalog name, or the path the user gave
-    kind: str  # stream | records | pairs
+    kind: Kind  # what the text means: see engine.kinds
     text: str
     source: str  # where it came from, for humans
 
-    @property
-    def records(self) -> list[str]:
-        """Non-empty lines, stripped: one example each (records and pairs kinds)."""
-        return [line.strip() for line in self.text.splitlines() if line.strip()]
-
-    def split(self) -> tuple[str | list[str], str | list[str]]:
-        """(train, validation): the last 10 % of a stream, a seeded random 10 % of records."""
-        if self.kind == "stream":
-            cut = int(len(self.text) * (1 - VALIDATION_FRACTION))
-            return self.text[:cut], self.text[cut:]
-        records = self.records
-        order = list(range(len(records)))
-        random.Random(SPLIT_SEED).shuffle(order)
-        n_val = max(1, int(len(records) * VALIDATION_FRACTION)) if len(records) > 1 else 0
-        val_ids = set(order[:n_val])
-        train = [r for i, r in enumerate(records) if i not in val_ids]
-        val = [r for i, r in enumerate(records) if i in val_ids]
-        return train, val
+    def split(self):
+        """(train, validation), as the corpus's kind cuts it."""
+        return self.kind.split(self.text)
 
 
 def read_text_file(path: Path) -> str:
@@ -67,29 +48,14 @@ def read_text_file(path: Path) -> str:
     return text.replace("\r\n", "\n")
 
 
-def guess_kind(text: str) -> str:
-    """Pairs if every line has a tab; records if it is many short lines; otherwise one stream."""
-    lines = text.splitlines()
-    non_empty = [line for line in lines if line.strip()]
-    if len(non_empty) >= 2 and all("\t" in line for line in non_empty):
-        return "pairs"
-    blank = len(lines) - len(non_empty)
-    if len(non_empty) >= 20 and blank == 0:
-        lengths = sorted(len(line) for line in non_empty)
-        if statistics.median(lengths) <= 80 and lengths[int(len(lengths) * 0.95)] <= 200:
-            return "records"
-    return "stream"
-
-
 def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
     """A catalog/built-in name or a file path; ``kind`` overrides the guessed shape."""
     spec = spec or DEFAULT_CORPUS
-    if kind is not None and kind not in KINDS:
-        raise PoetuiError(f"Unknown corpus kind '{kind}'; use one of {', '.join(KINDS)}.")
+    chosen = kind_named(kind) if kind is not None else None
     card = find_card(spec)
     if card is not None and card.builtin:
         assert card.provider is not None
-        return Corpus(spec, kind or card.kind, card.provider(), card.title)
+        return Corpus(spec, chosen or kind_named(card.kind), card.provider(), card.title)
     path = Path(spec).expanduser()
     if card is None and not path.exists() and "/" not in spec and "." not in spec:
         names = ", ".join(c.name for c in CARDS)
@@ -97,7 +63,7 @@ def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
             f"No corpus or file named '{spec}'; give a file path or one of: {names}."
         )
     text = read_text_file(path)
-    return Corpus(str(path), kind or guess_kind(text), text, str(path.resolve()))
+    return Corpus(str(path), chosen or guess(text), text, str(path.resolve()))
 
 
 def describe(corpus: Corpus) -> dict:
@@ -105,7 +71,7 @@ def describe(corpus: Corpus) -> dict:
     words = corpus.text.split()
     info = {
         "name": corpus.name,
-        "kind": corpus.kind,
+        "kind": corpus.kind.name,
         "source": corpus.source,
         "characters": len(corpus.text),
         "distinct_characters": len(set(corpus.text)),
@@ -114,6 +80,5 @@ def describe(corpus: Corpus) -> dict:
         "lines": corpus.text.count("\n") + (not corpus.text.endswith("\n")),
         "preview": corpus.text[:400],
     }
-    if corpus.kind != "stream":
-        info["records"] = len(corpus.records)
+    info.update(corpus.kind.describe(corpus.kind.parse(corpus.text)))
     return info

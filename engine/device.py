@@ -7,9 +7,8 @@ from functools import lru_cache
 
 import torch
 
+from engine.config import PRECISIONS
 from engine.errors import PoetuiError
-
-PRECISIONS = ("auto", "bf16", "fp32")
 
 
 def pick_device(requested: str | None = None) -> torch.device:

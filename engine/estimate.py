@@ -10,11 +10,10 @@ import time
 import torch
 import torch.nn.functional as F
 
-from engine.batching import IGNORE, RecordBatches, StreamBatches
-from engine.errors import PoetuiError
+from engine.batching import IGNORE
+from engine.config import ModelConfig, count_parameters
 from engine.job import plan
-from engine.model import LanguageModel, ModelConfig, count_parameters
-from engine.trainer import encode_split
+from engine.model import LanguageModel
 
 PROBE_STEPS = 2  # the first step warms up; the second is timed too, keep the faster
 
@@ -23,16 +22,8 @@ def estimate(corpus_spec: str | None, preset: str | None = None, probe: bool = T
              **overrides) -> dict:
     """{parameters, vocab_size, steps_per_epoch, seconds_per_step, seconds_per_epoch}."""
     p = plan(corpus_spec, preset, **overrides)
-    corpus, vocab, model_cfg, train_cfg = p.corpus, p.vocab, p.model, p.train
-    train_ids, _ = encode_split(corpus, vocab)
-    if corpus.kind == "stream":
-        if len(train_ids) < train_cfg.seq_len * 2 + 2:
-            raise PoetuiError(f"The corpus is too short for a sequence length of "
-                              f"{train_cfg.seq_len}; give more text or a smaller one.")
-        batches = StreamBatches(train_ids, train_cfg.batch, train_cfg.seq_len)
-    else:
-        batches = RecordBatches(train_ids, train_cfg.batch, vocab.bos_id, vocab.eos_id,
-                                vocab.pad_id, train_cfg.seq_len)
+    vocab, model_cfg, train_cfg = p.vocab, p.model, p.train
+    batches = p.corpus.kind.train_batches(p.train_ids, vocab, train_cfg)
     result = {"parameters": count_parameters(model_cfg), "vocab_size": len(vocab),
               "steps_per_epoch": len(batches), "seconds_per_step": None,
               "seconds_per_epoch": None}

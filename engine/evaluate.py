@@ -1,17 +1,44 @@
-"""A stored model's loss on any text file, tokenised the model's way."""
+"""A model's loss on held-out text: the trainer's validation and `poetui eval` on any file.
+
+Both score batches that the corpus kind makes (streams carry state across windows; records are
+scored from <bos> to <eos>), so a figure from one is the same figure as from the other.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
-from engine.corpus import Corpus, read_text_file
-from engine.device import pick_device, resolve_precision
+from engine.batching import IGNORE
+from engine.corpus import read_text_file
+from engine.device import autocast, pick_device, resolve_precision
 from engine.errors import PoetuiError
 from engine.loading import load_model
-from engine.trainer import validation_loss
+from engine.model import LanguageModel
+
+
+def validation_loss(model: LanguageModel, batches: Iterable, device: torch.device,
+                    precision: str) -> tuple[float, int]:
+    """(mean nats per token, tokens) over evaluation batches; carried state where they say so."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    with torch.inference_mode():
+        state = None
+        for b in batches:
+            state = state if b.carry else None
+            with autocast(device, precision):
+                logits, state = model(b.x.to(device), state)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), b.y.to(device).flatten(),
+                                   ignore_index=IGNORE, reduction="sum")
+            total += float(loss)
+            count += b.tokens
+    model.train(was_training)
+    return total / max(count, 1), count
 
 
 def evaluate_file(name: str, path: str | Path, device: str = "auto",
@@ -19,22 +46,18 @@ def evaluate_file(name: str, path: str | Path, device: str = "auto",
     """Loss in nats per token (mean and total), bits per token, perplexity, and how many tokens
     fell outside the vocabulary. Records models read one record per line, <eos> included."""
     loaded = load_model(name)
-    text = read_text_file(Path(path))
     vocab, kind = loaded.vocab, loaded.kind
-    corpus = Corpus(str(path), kind, text, str(path))
-    pieces = vocab.pieces(text)
-    oov = sum(1 for p in pieces if p not in vocab.index)
-    if kind == "stream":
-        data = vocab.encode_array(text)
-    else:
-        data = [vocab.encode_array(r) for r in corpus.records]
-    dev = pick_device(device)
-    prec = resolve_precision(precision, dev)
-    model = loaded.model.to(dev)
-    if (kind == "stream" and len(data) < 2) or (kind != "stream" and not data):
+    data = kind.parse(read_text_file(Path(path)))
+    # Out-of-vocabulary pieces are counted in what the model reads: for a records model, the
+    # line breaks between records are boundaries, not characters it should know.
+    oov = sum(piece not in vocab.index for text in kind.texts(data) for piece in vocab.pieces(text))
+    ids = kind.encode(vocab, data)
+    if not kind.enough_to_score(ids):
         raise PoetuiError(f"{path} has too little text this model can read to measure a loss.")
-    with torch.inference_mode():
-        loss, tokens = validation_loss(model, data, vocab, kind, dev, prec)
+    dev = pick_device(device)
+    model = loaded.model.to(dev)
+    loss, tokens = validation_loss(model, kind.eval_batches(ids, vocab), dev,
+                                   resolve_precision(precision, dev))
     return {
         "model": name,
         "file": str(path),

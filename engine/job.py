@@ -1,4 +1,7 @@
-"""Creating a model: corpus + preset + overrides → a model folder with its settings and vocab."""
+"""Creating a model: corpus + preset + overrides → a model folder with its settings and vocab.
+
+Torch-free: creating a model or changing its budget is reading and writing JSON.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,16 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from engine import store
+from engine.config import BUDGETS, LEVELS, ModelConfig, TrainConfig, count_parameters
 from engine.corpus import Corpus, load_corpus
 from engine.errors import PoetuiError
-from engine.model import ModelConfig, count_parameters
 from engine.presets import DEFAULT_PRESET, PRESETS
 from engine.store import META, write_json_atomic
-from engine.tokenizer import LEVELS, Vocab
-from engine.trainer import TrainConfig
+from engine.tokenizer import Vocab
 
 MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"vocab_size"}
 TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
 VOCAB_FIELDS = {"level", "min_freq", "lowercase"}
-BUDGET_FIELDS = ("minutes", "epochs", "steps")
 
 
 def resolve_settings(preset: str | None, overrides: dict) -> tuple[str, dict]:
@@ -32,11 +33,11 @@ def resolve_settings(preset: str | None, overrides: dict) -> tuple[str, dict]:
         raise PoetuiError(f"There is no preset named '{name}'; choose from "
                           f"{', '.join(PRESETS)}.")
     preset_obj = PRESETS[name]
-    user_budget = any(overrides.get(b) for b in BUDGET_FIELDS)
+    user_budget = any(overrides.get(b) for b in BUDGETS)
     minutes = overrides.get("minutes") if user_budget else preset_obj.settings.get("minutes")
     settings = preset_obj.for_budget(minutes)
     if user_budget:
-        for b in BUDGET_FIELDS:  # one budget given by the user replaces the preset's
+        for b in BUDGETS:  # one budget given by the user replaces the preset's
             settings.pop(b, None)
     settings.update(overrides)
     unknown = set(settings) - MODEL_FIELDS - TRAIN_FIELDS - VOCAB_FIELDS - {"kind"}
@@ -54,15 +55,17 @@ class Plan:
     model: ModelConfig
     train: TrainConfig
     level: str
+    train_ids: object  # the training split as token ids, in the corpus kind's shape
 
 
 def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Plan:
     preset_name, settings = resolve_settings(preset, overrides)
     corpus = load_corpus(corpus_spec, settings.pop("kind", None))
     level = settings.get("level", "char")
-    texts = [corpus.split()[0]] if corpus.kind == "stream" else corpus.split()[0]
-    vocab = Vocab.build(texts, level, corpus.kind, int(settings.get("min_freq", 1)),
-                        bool(settings.get("lowercase", False)))
+    kind = corpus.kind
+    train_part = corpus.split()[0]
+    vocab = Vocab.build(kind.texts(train_part), level, kind.specials(),
+                        int(settings.get("min_freq", 1)), bool(settings.get("lowercase", False)))
     if len(vocab) - len(vocab.specials) < 2:
         raise PoetuiError("The corpus has fewer than two distinct tokens; give more varied text.")
     try:
@@ -71,7 +74,9 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
         train = TrainConfig(**{k: v for k, v in settings.items() if k in TRAIN_FIELDS})
     except (TypeError, ValueError) as exc:
         raise PoetuiError(f"Bad model settings: {exc}.") from None
-    return Plan(preset_name, corpus, vocab, model, train, level)
+    train_ids = kind.encode(vocab, train_part)
+    kind.check(train_ids, train)
+    return Plan(preset_name, corpus, vocab, model, train, level, train_ids)
 
 
 def create_model(corpus_spec: str | None, name: str | None = None, preset: str | None = None,
@@ -89,7 +94,7 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
         "name": name,
         "created": time.time(),
         "preset": p.preset,
-        "corpus": {"name": corpus.name, "kind": corpus.kind, "source": corpus.source},
+        "corpus": {"name": corpus.name, "kind": corpus.kind.name, "source": corpus.source},
         "level": p.level,
         "model": model.to_json(),
         "train": asdict(train),
@@ -108,8 +113,8 @@ def update_budget(name: str, overrides: dict) -> Path:
     meta = store.read_json(path / META)
     changes = {k: v for k, v in overrides.items() if v is not None and k in TRAIN_FIELDS}
     if changes:
-        if any(changes.get(b) for b in BUDGET_FIELDS):
-            for b in BUDGET_FIELDS:
+        if any(changes.get(b) for b in BUDGETS):
+            for b in BUDGETS:
                 meta["train"][b] = None
         meta["train"].update(changes)
         TrainConfig.from_json(meta["train"])  # validate before writing

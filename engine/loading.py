@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import checkpoint, store
+from engine.config import ModelConfig
 from engine.errors import PoetuiError
-from engine.model import LanguageModel, ModelConfig
+from engine.kinds import Kind, kind_named
+from engine.model import LanguageModel
 from engine.sampler import Sampler
 from engine.store import META
 from engine.tokenizer import Vocab
@@ -19,7 +21,7 @@ class LoadedModel:
     path: Path
     model: LanguageModel
     vocab: Vocab
-    kind: str
+    kind: Kind
     meta: dict
     state: dict  # the checkpoint's state.json
 
@@ -34,7 +36,8 @@ def load_model(name: str, which: str = "best") -> LoadedModel:
     try:
         vocab = Vocab.load(path / "vocab.json")
         model = LanguageModel(ModelConfig(**meta["model"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        kind = kind_named(meta["corpus"]["kind"])
+    except (OSError, ValueError, KeyError, TypeError, PoetuiError):
         raise PoetuiError(
             f"The settings or vocabulary of model '{name}' are damaged; delete it with "
             f"`poetui models rm {name}` and train it again."
@@ -43,4 +46,4 @@ def load_model(name: str, which: str = "best") -> LoadedModel:
         which = "latest"
     state = checkpoint.load_weights(path, which, model)
     model.eval()
-    return LoadedModel(name, path, model, vocab, meta["corpus"]["kind"], meta, state)
+    return LoadedModel(name, path, model, vocab, kind, meta, state)

@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import nn
 
-CELLS = ("lstm", "gru", "rnn")
+from engine.config import ModelConfig
+
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
-
-
-@dataclass
-class ModelConfig:
-    vocab_size: int
-    cell: str = "lstm"
-    layers: int = 2
-    hidden: int = 512
-    embed: int = 0  # 0: same as hidden
-    dropout: float = 0.0  # between recurrent layers and before the head
-    tie_weights: bool = False
-
-    def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {CELLS}, not {self.cell!r}")
-        if self.layers < 1 or self.hidden < 1:
-            raise ValueError("layers and hidden must be at least 1")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError("dropout must be in [0, 1)")
-        if self.tie_weights and self.embed_size != self.hidden:
-            raise ValueError("tied weights need the embedding size to equal the hidden size")
-
-    @property
-    def embed_size(self) -> int:
-        return self.embed or self.hidden
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 class LanguageModel(nn.Module):
@@ -74,12 +45,3 @@ def detach_state(state: State | None) -> State | None:
     if isinstance(state, tuple):
         return tuple(s.detach() for s in state)  # type: ignore[return-value]
     return state.detach()
-
-
-def count_parameters(config: ModelConfig) -> int:
-    """Parameter count without building the model (for the new-model screen's estimate)."""
-    gates = {"lstm": 4, "gru": 3, "rnn": 1}[config.cell]
-    e, h, v = config.embed_size, config.hidden, config.vocab_size
-    rnn = sum(gates * h * ((e if i == 0 else h) + h + 2) for i in range(config.layers))
-    head = (0 if config.tie_weights else v * h) + v
-    return v * e + rnn + head

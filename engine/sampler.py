@@ -14,27 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from engine.config import SampleConfig
+from engine.kinds import Kind, StreamKind
 from engine.model import LanguageModel
 from engine.tokenizer import Vocab
-
-
-@dataclass
-class SampleConfig:
-    length: int = 300  # tokens at most (per item, for records models)
-    temperature: float = 0.8
-    top_k: int = 0  # 0: no limit
-    top_p: float = 1.0  # 1.0: no nucleus cut
-    greedy: bool = False
-    seed: int | None = None
-    stop: str | None = None  # stop once the output contains this string
-
-    def __post_init__(self) -> None:
-        if self.temperature <= 0 and not self.greedy:
-            raise ValueError("temperature must be above 0 (or use greedy)")
-        if not 0.0 < self.top_p <= 1.0:
-            raise ValueError("top-p must be in (0, 1]")
-        if self.top_k < 0 or self.length < 0:
-            raise ValueError("top-k and length cannot be negative")
 
 
 @dataclass
@@ -139,8 +122,12 @@ def choose(logits: torch.Tensor, config: SampleConfig, generator: torch.Generato
 
 
 class Sampler:
-    def __init__(self, model: LanguageModel, vocab: Vocab, kind: str = "stream") -> None:
-        self.vocab, self.kind = vocab, kind
+    """Generation from a model: items (a stretch of text, or one name or poem for a records
+    model, as its corpus kind says) streamed one token at a time."""
+
+    def __init__(self, model: LanguageModel, vocab: Vocab, kind: Kind | None = None) -> None:
+        self.vocab = vocab
+        self.kind = kind or StreamKind()
         self.stepper = Stepper(model)
 
     def prime(self, text: str) -> Prime:
@@ -156,22 +143,27 @@ class Sampler:
                 notice = f"The model has never seen the characters {shown}; they were left out."
         return Prime(ids, notice)
 
-    def start_ids(self, prime: Prime) -> list[int]:
-        """Records begin at <bos>; a stream with no prime begins at a newline (or the commonest
-        token), which is where text most naturally starts."""
-        if self.kind != "stream" and self.vocab.bos_id is not None:
-            return [self.vocab.bos_id, *prime.ids]
-        if prime.ids:
-            return prime.ids
-        newline = self.vocab.id_of("\n")
-        return [newline if newline is not None else len(self.vocab.specials)]
-
-    def stream(self, prime: str | Prime = "", config: SampleConfig | None = None) -> Iterator[str]:
-        """Yield the text of each new token as it is produced (the prime is not repeated)."""
+    def items(self, prime: str | Prime = "", config: SampleConfig | None = None,
+              count: int = 1) -> Iterator[Iterator[str]]:
+        """``count`` items, each yielding the text of its tokens as they are produced (the prime
+        is not repeated). One random generator serves the whole list, so successive items
+        differ and one seed reproduces all of them. Consume each item before the next."""
         config = config or SampleConfig()
         prime = self.prime(prime) if isinstance(prime, str) else prime
         generator = torch.Generator()
         generator.manual_seed(config.seed if config.seed is not None else torch.seed() % 2**63)
+        for _ in range(count):
+            yield self._item(prime, config, generator)
+
+    def stream(self, prime: str | Prime = "", config: SampleConfig | None = None) -> Iterator[str]:
+        """One item, streamed."""
+        return next(self.items(prime, config, 1))
+
+    def text(self, prime: str | Prime = "", config: SampleConfig | None = None) -> str:
+        return "".join(self.stream(prime, config))
+
+    def _item(self, prime: Prime, config: SampleConfig, generator: torch.Generator
+              ) -> Iterator[str]:
         eos = self.vocab.eos_id
         specials = {self.vocab.id_of(s) for s in self.vocab.specials}
         previous = self.vocab.tokens[prime.ids[-1]] if prime.ids else None
@@ -179,7 +171,7 @@ class Sampler:
         with torch.inference_mode():
             state = self.stepper.zero_state()
             logits = None
-            for token in self.start_ids(prime):
+            for token in self.kind.start_ids(self.vocab, prime.ids):
                 logits = self.stepper.step(token, state)
             assert logits is not None
             for _ in range(config.length):
@@ -194,6 +186,3 @@ class Sampler:
                     if config.stop and config.stop in output[-(len(piece) + len(config.stop)) :]:
                         return
                 logits = self.stepper.step(token, state)
-
-    def text(self, prime: str | Prime = "", config: SampleConfig | None = None) -> str:
-        return "".join(self.stream(prime, config))

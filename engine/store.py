@@ -13,7 +13,7 @@ from pathlib import Path
 from engine import paths
 from engine.errors import PoetuiError
 from engine.runlock import is_locked
-from engine.runstore import read_status
+from engine.runstore import LIVE, read_status, run_state
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 META = "model.json"
@@ -70,7 +70,7 @@ class ModelSummary:
     steps: int
     best_val_loss: float | None
     last_trained: float | None  # unix time
-    state: str  # idle | training | paused | damaged
+    state: str  # idle, or starting | training | paused while a process trains it
     path: Path
 
     @property
@@ -84,9 +84,7 @@ def summary(name: str) -> ModelSummary:
     model = meta.get("model", {})
     latest = _pointer(path, "latest")
     best = _pointer(path, "best")
-    state = "idle"
-    if is_locked(path):
-        state = "paused" if read_status(path).get("state") == "paused" else "training"
+    state = run_state(read_status(path), is_locked(path))
     return ModelSummary(
         name=name,
         corpus=meta.get("corpus", {}).get("name", "?"),
@@ -99,7 +97,7 @@ def summary(name: str) -> ModelSummary:
         steps=int((latest or {}).get("step", 0)),
         best_val_loss=(best or {}).get("val_loss"),
         last_trained=(latest or {}).get("time"),
-        state=state,
+        state=state if state in LIVE else "idle",
         path=path,
     )
 

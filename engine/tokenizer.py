@@ -11,22 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.config import LEVELS
+
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
-LEVELS = ("char", "word")
 
 # Words keep inner apostrophes and hyphens (the classic word-level Shakespeare recipe);
 # punctuation marks and newlines are tokens of their own so text keeps its shape.
 WORD_RE = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]|\n")
 NO_SPACE_BEFORE = set(".,;:!?)]}'’\n")
 NO_SPACE_AFTER = set("([{\n")
-
-
-def specials_for(kind: str, level: str) -> list[str]:
-    """Records need padding and boundaries; word level needs a token for rare words."""
-    specials = [PAD, BOS, EOS] if kind in ("records", "pairs") else []
-    if level == "word":
-        specials.append(UNK)
-    return specials
 
 
 def split_words(text: str) -> list[str]:
@@ -78,7 +71,7 @@ class Vocab:
         cls,
         texts: Iterable[str],
         level: str = "char",
-        kind: str = "stream",
+        specials: Iterable[str] = (),
         min_freq: int = 1,
         lowercase: bool = False,
     ) -> Vocab:
@@ -88,7 +81,9 @@ class Vocab:
         for text in texts:
             text = text.lower() if lowercase else text
             counts.update(text if level == "char" else split_words(text))
-        specials = specials_for(kind, level)
+        # The corpus kind names its specials (padding, boundaries); word level adds one for
+        # the words below the frequency cut-off.
+        specials = [*specials, *([UNK] if level == "word" else [])]
         cut = min_freq if level == "word" else 1
         # Most frequent first, ties by the token itself: the same corpus gives the same ids.
         kept = sorted((t for t, n in counts.items() if n >= cut), key=lambda t: (-counts[t], t))

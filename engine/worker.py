@@ -28,7 +28,7 @@ LOG = "worker.log"
 def run_training(model_dir: Path, listener: Callable[[Event], None] | None = None,
                  stop_requested: Callable[[], bool] | None = None) -> DoneEvent:
     """Train the model in ``model_dir`` (fresh or resumed) to the end of its budget."""
-    from engine.trainer import Trainer  # PyTorch loads here, not when the CLI starts
+    from engine.assemble import open_trainer  # PyTorch loads here, not when the CLI starts
 
     lock = RunLock(model_dir)
     lock.acquire()
@@ -48,9 +48,9 @@ def run_training(model_dir: Path, listener: Callable[[Event], None] | None = Non
             return commands
 
         try:
-            trainer = Trainer(model_dir)
+            trainer = open_trainer(model_dir)
             writer.truncate_after(trainer.step)
-            writer.set_status(total=_budget_text(trainer.config), resumed_from=trainer.step,
+            writer.set_status(total=trainer.config.budget_text(), resumed_from=trainer.step,
                               precision=trainer.precision, device=str(trainer.device))
             return trainer.run(emit, control)
         except PoetuiError as exc:
@@ -68,14 +68,6 @@ def run_training(model_dir: Path, listener: Callable[[Event], None] | None = Non
     finally:
         writer.close()
         lock.release()
-
-
-def _budget_text(config) -> str:
-    if config.steps:
-        return f"{config.steps} steps"
-    if config.minutes:
-        return f"{config.minutes:g} min"
-    return f"{config.epochs:g} epochs"
 
 
 def spawn(name: str) -> int:

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
 import torch
+from helpers import NAMES, pattern_text
+
+from engine import store
+from engine.runlock import is_locked, lock_owner
 
 # Tests train tiny models: one thread is faster for them and does not fight the other core.
 torch.set_num_threads(1)
@@ -26,11 +32,6 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def pattern_text(repeats: int = 400) -> str:
-    """A made-up stream with an exactly learnable pattern."""
-    return "the cat sat on the mat. " * repeats
-
-
 @pytest.fixture
 def pattern_file(tmp_path: Path) -> Path:
     path = tmp_path / "pattern.txt"
@@ -41,7 +42,27 @@ def pattern_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def names_file(tmp_path: Path) -> Path:
     """Made-up records: a handful of short names, one per line."""
-    names = ["anna", "bob", "carla", "dora", "emil", "fred", "gina", "hugo", "ines", "jan"] * 20
+    names = NAMES * 20
     path = tmp_path / "names.txt"
     path.write_text("\n".join(names) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def runs():
+    """Names of models whose training processes a test starts. Any still running when the
+    test ends (say, after a failed assertion) are killed, so none trains on in the background."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        try:
+            path = store.existing(name)
+        except Exception:  # noqa: BLE001 — renamed or deleted by the test
+            continue
+        pid = lock_owner(path) if is_locked(path) else None
+        if pid and pid != os.getpid():
+            os.kill(pid, signal.SIGKILL)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass

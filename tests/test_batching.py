@@ -3,7 +3,8 @@ import torch
 import torch.nn.functional as F
 
 from engine.batching import IGNORE, RecordBatches, StreamBatches
-from engine.model import LanguageModel, ModelConfig
+from engine.config import ModelConfig
+from engine.model import LanguageModel
 
 
 def test_stream_windows_continue_each_other():

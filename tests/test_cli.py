@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,11 @@ def test_records_model_samples_a_list(names_file):
            "--lr", "0.02")
     out = poetui("sample", "n", "--count", "5", "--seed", "1").stdout
     assert len(out.splitlines()) == 5
+    assert len(set(out.splitlines())) > 1  # one item repeated five times is not a list
+    assert poetui("sample", "n", "--count", "5", "--seed", "1").stdout == out
+    # A records model reads line breaks as record boundaries, not as unknown characters.
+    report = json.loads(poetui("eval", "n", str(names_file), "--json").stdout)
+    assert report["oov"] == 0 and report["tokens"] > 0
 
 
 def test_corpus_commands(names_file):
@@ -120,6 +126,23 @@ def test_corrupt_checkpoint_is_named_and_nothing_else_is_touched(pattern_file, p
     after = {p: p.read_bytes() for p in before}
     changed = {p.name for p in before if before[p] != after[p]}
     assert changed <= {"model.json", "run.lock"}
+
+
+def test_configs_and_model_creation_import_no_torch():
+    code = ("import sys, engine.config, engine.job, engine.kinds, engine.corpus;"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_only_the_kind_seam_compares_corpus_kinds():
+    """What a stream, records or pairs corpus means lives in engine/kinds.py alone."""
+    root = Path(__file__).resolve().parents[1]
+    pattern = re.compile(r"""(==|!=|\bin)\s*\(?["'](stream|records|pairs)["']""")
+    offenders = [str(p.relative_to(root)) for folder in ("engine", "tui", "corpora")
+                 for p in (root / folder).rglob("*.py")
+                 if p.name != "kinds.py" and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 def test_engine_never_imports_textual():

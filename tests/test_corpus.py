@@ -1,12 +1,14 @@
 import pytest
 
-from engine.corpus import guess_kind, load_corpus
+from engine import job
+from engine.corpus import load_corpus
 from engine.errors import PoetuiError
+from engine.kinds import guess
 
 
 def test_default_corpus_is_python_docs_and_offline():
     corpus = load_corpus()
-    assert corpus.name == "python-docs" and corpus.kind == "stream"
+    assert corpus.name == "python-docs" and corpus.kind.name == "stream"
     assert len(corpus.text) > 100_000
     assert "class" in corpus.text
 
@@ -25,16 +27,26 @@ def test_stream_split_is_the_last_tenth(pattern_file):
 
 def test_records_split_is_seeded_and_disjoint(names_file):
     corpus = load_corpus(str(names_file))
-    assert corpus.kind == "records"
+    assert corpus.kind.name == "records"
     train, val = corpus.split()
     assert len(val) == 20 and len(train) == 180
     assert corpus.split() == (train, val)
 
 
 def test_guess_kind():
-    assert guess_kind("a\tb\nc\td\n") == "pairs"
-    assert guess_kind("\n".join(f"name{i}" for i in range(50))) == "records"
-    assert guess_kind("A paragraph.\n\nAnother one, longer.\n") == "stream"
+    assert guess("a\tb\nc\td\n").name == "pairs"
+    assert guess("\n".join(f"name{i}" for i in range(50))).name == "records"
+    assert guess("A paragraph.\n\nAnother one, longer.\n").name == "stream"
+
+
+def test_pairs_are_refused_until_translation_exists(tmp_path):
+    """A tab-separated file is guessed as pairs, and training it says translation is not here
+    yet and how to train it as records meanwhile — it never trains a line model silently."""
+    path = tmp_path / "pairs.txt"
+    path.write_text("".join(f"word{i}\tmot{i}\n" for i in range(100)), encoding="utf-8")
+    with pytest.raises(PoetuiError, match="not available yet.*--kind records"):
+        job.create_model(str(path), name="tr", steps=5)
+    assert job.create_model(str(path), name="tr", kind="records", steps=5).is_dir()
 
 
 @pytest.mark.parametrize(

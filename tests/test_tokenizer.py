@@ -1,3 +1,4 @@
+from engine.kinds import kind_named
 from engine.tokenizer import BOS, EOS, PAD, UNK, Vocab
 
 
@@ -33,13 +34,14 @@ def test_word_level_keeps_apostrophes_hyphens_and_spacing():
 
 
 def test_records_vocab_has_specials_first():
-    vocab = Vocab.build(["ab", "ba"], "char", kind="records")
+    vocab = Vocab.build(["ab", "ba"], "char", kind_named("records").specials())
     assert vocab.tokens[:3] == [PAD, BOS, EOS]
     assert vocab.pad_id == 0
 
 
 def test_vocab_json_round_trip(tmp_path):
-    vocab = Vocab.build(["some words, some more words\n"], "word", kind="records", min_freq=1)
+    vocab = Vocab.build(["some words, some more words\n"], "word", kind_named("records").specials(),
+                        min_freq=1)
     path = tmp_path / "vocab.json"
     vocab.save(path)
     again = Vocab.load(path)

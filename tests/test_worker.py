@@ -7,7 +7,7 @@ import os
 import signal
 import time
 
-import pytest
+from helpers import wait_until as wait_for
 
 from engine import checkpoint, job, store
 from engine.runlock import is_locked, lock_owner
@@ -15,39 +15,15 @@ from engine.runstore import RunReader, send_command
 from engine.worker import run_training, spawn
 
 
-def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def workers():
-    """Pids of spawned workers; any still alive when a test ends (say, after a failed assertion)
-    are killed so they do not train on in the background."""
-    pids: list[int] = []
-    yield pids
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-
-
 def long_run(path, name: str):
     return job.create_model(str(path), name=name, preset="tiny", steps=1_000_000,
                             eval_every=10**9, checkpoint_minutes=1000.0)
 
 
-def test_commands_reach_a_detached_worker_and_viewers_see_everything(pattern_file, workers):
+def test_commands_reach_a_detached_worker_and_viewers_see_everything(pattern_file, runs):
     model_dir = long_run(pattern_file, "w")
     pid = spawn("w")
-    workers.append(pid)
+    runs.append("w")
     reader = RunReader(model_dir)
     steps: list[dict] = []
     wait_for(lambda: steps.extend(reader.poll().steps) or len(steps) > 20, what="steps")
@@ -75,13 +51,12 @@ def test_commands_reach_a_detached_worker_and_viewers_see_everything(pattern_fil
     assert reader.poll().status["state"] == "stopped"
     assert checkpoint.pointer(model_dir, "latest")["step"] >= numbers[-1]
     os.waitpid(pid, 0)
-    workers.clear()
 
 
-def test_sigkill_loses_nothing_saved_and_resume_continues(pattern_file, workers):
+def test_sigkill_loses_nothing_saved_and_resume_continues(pattern_file, runs):
     model_dir = long_run(pattern_file, "k")
     pid = spawn("k")
-    workers.append(pid)
+    runs.append("k")
     reader = RunReader(model_dir)
     wait_for(lambda: reader.poll().steps, what="steps")
     send_command(model_dir, "checkpoint")
@@ -90,7 +65,6 @@ def test_sigkill_loses_nothing_saved_and_resume_continues(pattern_file, workers)
              what="steps past the checkpoint")
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
-    workers.clear()
     assert not is_locked(model_dir)  # the kernel released the lock with the process
     assert store.summary("k").state == "idle"
 

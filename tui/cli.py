@@ -14,6 +14,16 @@ import time
 import traceback
 from pathlib import Path
 
+from engine.config import (
+    CELLS,
+    CLIP_MODES,
+    KINDS,
+    LEVELS,
+    OPTIMIZERS,
+    PRECISIONS,
+    SCHEDULES,
+    SampleConfig,
+)
 from engine.errors import PoetuiError
 from engine.presets import PRESETS
 
@@ -38,11 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "path; default python-docs")
     t.add_argument("--name", help="the model's name (default: made from the corpus)")
     t.add_argument("--preset", choices=list(PRESETS), help="a whole configuration (below)")
-    t.add_argument("--kind", choices=["stream", "records", "pairs"],
+    t.add_argument("--kind", choices=KINDS,
                    help="the corpus shape (default: guessed)")
-    t.add_argument("--level", choices=["char", "word"])
+    t.add_argument("--level", choices=LEVELS)
     t.add_argument("--min-freq", type=int, help="word level: rarer words become <unk>")
-    t.add_argument("--cell", choices=["lstm", "gru", "rnn"])
+    t.add_argument("--cell", choices=CELLS)
     t.add_argument("--layers", type=int)
     t.add_argument("--hidden", type=int)
     t.add_argument("--embed", type=int, help="embedding size (default: the hidden size)")
@@ -51,10 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seq-len", type=int)
     t.add_argument("--batch", type=int)
     t.add_argument("--lr", type=float)
-    t.add_argument("--optimizer", choices=["adamw", "adam", "sgd"])
-    t.add_argument("--schedule", choices=["cosine", "constant", "step"])
+    t.add_argument("--optimizer", choices=OPTIMIZERS)
+    t.add_argument("--schedule", choices=SCHEDULES)
     t.add_argument("--clip", type=float)
-    t.add_argument("--clip-mode", choices=["norm", "value"])
+    t.add_argument("--clip-mode", choices=CLIP_MODES)
     budget = t.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float)
     budget.add_argument("--epochs", type=float)
@@ -63,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--sample-every", type=int, help="steps between live samples")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="cpu, cuda, mps (default: the fastest available)")
-    t.add_argument("--precision", choices=["auto", "bf16", "fp32"])
+    t.add_argument("--precision", choices=PRECISIONS)
     t.add_argument("--resume", action="store_true", help="continue training --name")
     t.add_argument("--json", action="store_true", help="one JSON object per event line")
 
@@ -71,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     s.add_argument("--prime", default="", help="text to start from")
     s.add_argument("--length", type=int, default=500, help="tokens per sample")
-    s.add_argument("--temperature", type=float, default=0.8)
-    s.add_argument("--top-k", type=int, default=0)
-    s.add_argument("--top-p", type=float, default=1.0)
+    s.add_argument("--temperature", type=float, default=SampleConfig.temperature)
+    s.add_argument("--top-k", type=int, default=SampleConfig.top_k)
+    s.add_argument("--top-p", type=float, default=SampleConfig.top_p)
     s.add_argument("--greedy", action="store_true")
     s.add_argument("--seed", type=int)
     s.add_argument("--count", type=int, default=1, help="how many samples (or names, poems)")
@@ -92,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("corpus", help="list corpora or describe one")
     c.add_argument("action", nargs="?", choices=["list", "info"], default="list")
     c.add_argument("target", nargs="?", help="a corpus name or file path")
-    c.add_argument("--kind", choices=["stream", "records", "pairs"])
+    c.add_argument("--kind", choices=KINDS)
 
     a = sub.add_parser("attach", help="open the live dashboard of a run in progress")
     a.add_argument("run", nargs="?", help="the model being trained (default: the newest run)")
@@ -145,7 +155,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from engine.loading import load_model
-    from engine.sampler import SampleConfig
 
     try:
         config = SampleConfig(length=args.length, temperature=args.temperature,
@@ -159,20 +168,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if prime.notice:
         print(prime.notice, file=sys.stderr)
     out = sys.stdout
-    for i in range(args.count):
-        if args.seed is not None:
-            config.seed = args.seed + i
-        if loaded.kind == "stream":
-            if i:
-                out.write("\n\n")
-            out.write(args.prime)
-        else:
-            out.write(args.prime)
-        for piece in sampler.stream(prime, config):
+    for i, item in enumerate(sampler.items(prime, config, args.count)):
+        if i:
+            out.write(loaded.kind.separator)
+        out.write(args.prime)
+        for piece in item:
             out.write(piece)
             out.flush()
-        if loaded.kind != "stream" or i == args.count - 1:
-            out.write("\n")
+    out.write("\n")
     out.flush()
     return 0
 
@@ -262,7 +265,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
     corpus = load_corpus(args.target, args.kind)
     info = describe(corpus)
-    vocab = Vocab.build([corpus.text], "word", corpus.kind, min_freq=5)
+    vocab = Vocab.build([corpus.text], "word", min_freq=5)
     for key in ("name", "kind", "source", "characters", "distinct_characters", "words",
                 "distinct_words", "lines", "records"):
         if key in info:

@@ -62,8 +62,9 @@ class TrainingProgress:
                 f"step {event.step:,}: validation loss {event.val_loss:.4f}{mark}, "
                 f"{event.bits_per_token:.3f} bits/token", highlight=False)
         elif kind == "sample":
-            text = event.text.strip()[:300]
-            self.progress.console.print(f"[dim]{text}[/]", highlight=False, markup=True)
+            # Generated text is text: a sample may well contain "[/]" or "[bold".
+            self.progress.console.print(event.text.strip()[:300], style="dim", highlight=False,
+                                        markup=False)
         elif kind == "state" and event.state == "paused":
             self.progress.console.print("paused")
 

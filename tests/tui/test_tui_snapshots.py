@@ -1,7 +1,7 @@
 """SVG snapshots of the main screens at 80×24 and 120×40, over fixed fixture data.
 
-What moves with the clock is frozen: the dashboard shows --:-- for elapsed and ETA, dates are
-fixed and shown in UTC, and no process is alive."""
+Nothing moves with the clock: the recorded run's elapsed times and ETAs are fixed data, dates
+are fixed and shown in UTC, and no process is alive."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from engine.events import EvalEvent, SampleEvent, StateEvent, StepEvent
 from engine.job import create_model
 from engine.runstore import RunWriter
 from tui.app import PoetuiApp
-from tui.screens.dashboard import DashboardScreen
 
 pytestmark = pytest.mark.timeout(120)
 SIZES = [(80, 24), (120, 40)]
@@ -46,18 +45,6 @@ def fixture_model(utc) -> str:
     return "sonnets"
 
 
-class FrozenDashboardApp(PoetuiApp):
-    """The app with the fixture run's dashboard open, its clocks frozen."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.fixture = name
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.push_screen(DashboardScreen(self.fixture, frozen=True))
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_library(snap_compare, fixture_model: str, size) -> None:
     assert snap_compare(PoetuiApp(), terminal_size=size)
@@ -71,7 +58,8 @@ def test_empty_library(snap_compare, size) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_dashboard(snap_compare, fixture_model: str, size) -> None:
     assert store.existing(fixture_model)
-    assert snap_compare(FrozenDashboardApp(fixture_model), terminal_size=size)
+    # Opened as `poetui attach sonnets` opens it.
+    assert snap_compare(PoetuiApp(attach=fixture_model), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

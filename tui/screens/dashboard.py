@@ -15,14 +15,13 @@ from textual.widgets import Footer, Header, Static
 from engine import store
 from engine.errors import PoetuiError
 from engine.runlock import is_locked
-from engine.runstore import RunReader, send_command
+from engine.runstore import FINISHED, RunReader, run_state, send_command
 from tui.widgets.loss import LossChart, LossSparklines
 from tui.widgets.metrics import MetricsPanel
 from tui.widgets.run_progress import RunProgress
 from tui.widgets.samples import SamplePanel
 
 POLL_SECONDS = 0.25
-FINISHED = {"done", "stopped", "error"}
 
 
 class DashboardScreen(Screen):
@@ -39,12 +38,10 @@ class DashboardScreen(Screen):
         Binding("d,escape", "detach", "Detach", key_display="d", id="dashboard.detach"),
     ]
 
-    def __init__(self, name: str, frozen: bool = False) -> None:
+    def __init__(self, name: str) -> None:
         super().__init__()
         self.model_name = name
         self.model_dir = store.existing(name)
-        # frozen: clocks shown as --:-- (for snapshot tests, which must not move)
-        self.frozen = frozen
         self.reader = RunReader(self.model_dir)
         self.train_losses: list[float] = []
         self.val_losses: list[float] = []
@@ -99,19 +96,17 @@ class DashboardScreen(Screen):
             chart = self.query_one(LossChart)
             if chart.display:
                 self.show_chart()
-            self.query_one(MetricsPanel).show(self.last_step, self.last_eval, self.frozen)
-            self.query_one(RunProgress).show(self.last_step, self.frozen)
+            self.query_one(MetricsPanel).show(self.last_step, self.last_eval)
+            self.query_one(RunProgress).show(self.last_step)
             if delta.samples:
                 self.query_one(SamplePanel).show(delta.samples[-1])
             self.show_status()
 
     @property
     def state(self) -> str:
-        state = self.status.get("state", "starting")
-        if not self.alive and state not in FINISHED:
-            # The process is gone without saying goodbye: killed, or it never started.
-            return "ended" if self.status else "starting"
-        return state
+        state = run_state(self.status, self.alive)
+        # Opened as the run is launched: its process has not taken the lock yet.
+        return "starting" if state == "idle" else state
 
     def show_status(self) -> None:
         state = self.state
@@ -122,7 +117,7 @@ class DashboardScreen(Screen):
             parts.append(self.status["device"])
         if state == "error" and self.status.get("message"):
             parts.append(self.status["message"])
-        elif state in FINISHED | {"ended"}:
+        elif state in (*FINISHED, "ended"):
             parts.append("w: write with it · d: back to the library")
         elif self.messages:
             parts.append(self.messages[-1])

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from engine.config import SampleConfig
 from engine.errors import PoetuiError
 from tui.screens.dialogs import TextDialog
 from tui.widgets.sampling import SamplingControls
@@ -38,7 +39,7 @@ class DeskScreen(Screen):
         super().__init__()
         self.model_name, self.which = name, which
         self.sampler = None
-        self.kind = "stream"
+        self.itemised = False  # names, poems: a list of items rather than one text
         self.history: list[dict] = []
         self.current: dict | None = None
         self.weights_note = ""
@@ -76,12 +77,12 @@ class DeskScreen(Screen):
         except PoetuiError as exc:
             self.app.call_from_thread(self.set_status, str(exc))
             return
-        self.app.call_from_thread(self.loaded, sampler, loaded.kind, loaded.state.get("step"))
+        self.app.call_from_thread(self.loaded, sampler, loaded.state.get("step"))
 
-    def loaded(self, sampler, kind: str, step: int | None) -> None:
-        self.sampler, self.kind = sampler, kind
+    def loaded(self, sampler, step: int | None) -> None:
+        self.sampler, self.itemised = sampler, sampler.kind.itemised
         controls = self.query_one(SamplingControls)
-        if kind != "stream":
+        if self.itemised:
             # Names, poems: each item is one record, and a list of them is what one wants.
             controls.records = True
             controls.count = 5
@@ -102,15 +103,13 @@ class DeskScreen(Screen):
         if self.sampler is None:
             self.notify("The model is still loading.", severity="warning")
             return
-        from engine.sampler import SampleConfig  # torch is loaded by now (the load worker)
-
         controls = self.query_one(SamplingControls)
         try:
             config = SampleConfig(**controls.settings())
         except ValueError as exc:
             self.notify(f"Bad sampling setting: {exc}.", severity="error")
             return
-        count = controls.count if self.kind != "stream" else 1
+        count = controls.count if self.itemised else 1
         self.current = {"prompt": prompt, "settings": controls.settings(), "count": count}
         self.query_one(TokenStream).show(prompt)
         self.set_status("Writing… (escape stops)")
@@ -122,14 +121,11 @@ class DeskScreen(Screen):
         prime = self.sampler.prime(prompt)
         if prime.notice:
             self.app.call_from_thread(self.notify, prime.notice, severity="warning")
-        base_seed = config.seed
         tokens = 0
-        for i in range(count):
+        for i, item in enumerate(self.sampler.items(prime, config, count)):
             if count > 1:
-                if base_seed is not None:
-                    config.seed = base_seed + i
                 stream.push(("\n" if i else "") + f"{i + 1:>2}. {prompt}")
-            for piece in self.sampler.stream(prime, config):
+            for piece in item:
                 if worker.is_cancelled:
                     return tokens
                 stream.push(piece)

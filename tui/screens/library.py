@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -103,29 +102,26 @@ class LibraryScreen(Screen):
         hint = f" (now {budget}, trained {summary.steps})" if budget else ""
 
         def answered(value: str | None) -> None:
-            if value is None:
-                return
-            self.resume(name, value)
+            if value is not None:
+                self.resume(name, value)
 
         self.app.push_screen(TextDialog(
             f"Train '{name}': total budget in steps{hint}; leave empty to keep the budget.",
             placeholder="e.g. 1000"), answered)
 
-    @work(thread=True, exclusive=True, group="resume")
     def resume(self, name: str, steps: str) -> None:
-        # engine.job imports PyTorch: do it here, off the UI thread.
         try:
             if steps:
                 if not steps.isdigit() or int(steps) < 1:
                     raise PoetuiError(f"'{steps}' is not a number of steps; give a whole "
                                       "number such as 1000.")
-                from engine.job import update_budget
+                from engine.job import update_budget  # torch-free: it rewrites model.json
 
                 update_budget(name, {"steps": int(steps)})
         except PoetuiError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.notify(str(exc), severity="error")
             return
-        self.app.call_from_thread(self.app.start_run, name)
+        self.app.start_run(name)
 
     def action_generate(self) -> None:
         name = self.selected()

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select
 
 from corpora import CARDS
+from engine.config import BUDGETS, CELLS
 from engine.errors import PoetuiError
 from engine.presets import PRESETS
 from tui.messages import CorpusChecked, EstimateReady
@@ -27,7 +28,6 @@ ADVANCED = [
     ("batch", "batch", "integer"),
     ("lr", "learn rate", "number"),
 ]
-BUDGETS = ("steps", "epochs", "minutes")
 
 
 def _row(label: str, widget) -> Horizontal:
@@ -65,7 +65,7 @@ class NewModelScreen(Screen):
                                            id="level"))
                 yield _row("preset", Select([(f"{n}", n) for n in PRESETS], value="char",
                                             allow_blank=False, compact=True, id="preset"))
-                yield _row("cell", Select([("lstm", "lstm"), ("gru", "gru"), ("rnn", "rnn")],
+                yield _row("cell", Select([(c, c) for c in CELLS],
                                           prompt="preset's", compact=True, id="cell"))
                 for field, label, kind in ADVANCED:
                     yield _row(label, Input(type=kind, compact=True, id=field))

@@ -8,7 +8,7 @@ from tui.widgets import format as fmt
 
 
 class MetricsPanel(Static):
-    def show(self, step: dict | None, evaluation: dict | None, frozen: bool = False) -> None:
+    def show(self, step: dict | None, evaluation: dict | None) -> None:
         s, e = step or {}, evaluation or {}
         rows = [
             ("step", fmt.num(s.get("step"))),
@@ -21,6 +21,6 @@ class MetricsPanel(Static):
             ("grad norm", fmt.num(s.get("grad_norm"), ".3f")),
             ("tokens/s", fmt.num(s.get("tokens_per_second"), ",.0f")),
             # Snapshot tests freeze what moves with the clock.
-            ("elapsed", "--:--" if frozen else fmt.duration(s.get("elapsed"))),
+            ("elapsed", fmt.duration(s.get("elapsed"))),
         ]
         self.update("\n".join(f"[b]{k:>13}[/b]  {v}" for k, v in rows))

@@ -21,10 +21,10 @@ class RunProgress(Vertical):
             yield ProgressBar(total=1.0, show_eta=False, id="overall-bar")
             yield Label("", id="eta")
 
-    def show(self, step: dict | None, frozen: bool = False) -> None:
+    def show(self, step: dict | None) -> None:
         if not step:
             return
         self.query_one("#epoch-bar", ProgressBar).update(progress=step["epoch_progress"])
         self.query_one("#overall-bar", ProgressBar).update(progress=step["progress"])
-        eta = "--:--" if frozen else fmt.duration(step.get("eta"))
+        eta = fmt.duration(step.get("eta"))
         self.query_one("#eta", Label).update(f" ETA {eta}")

@@ -17,8 +17,6 @@ class TokenStream(VerticalScroll, can_focus=True):
         self._lock = threading.Lock()
         self._pending: list[str] = []
         self.text = ""
-        self.repaints = 0  # how many times new tokens were painted (tests read it)
-        self.pushes = 0  # how many tokens arrived (one push per token)
 
     def compose(self):
         yield Static("", id="stream-text", markup=False)
@@ -30,7 +28,6 @@ class TokenStream(VerticalScroll, can_focus=True):
         """Called from the sampler's thread for every token."""
         with self._lock:
             self._pending.append(piece)
-            self.pushes += 1
 
     def flush(self) -> None:
         with self._lock:
@@ -38,7 +35,6 @@ class TokenStream(VerticalScroll, can_focus=True):
                 return
             pieces, self._pending = self._pending, []
         self.text += "".join(pieces)
-        self.repaints += 1
         self.query_one("#stream-text", Static).update(self.text)
         self.scroll_end(animate=False)
 
@@ -46,9 +42,7 @@ class TokenStream(VerticalScroll, can_focus=True):
         """Replace the whole text (a new generation, or one from the history)."""
         with self._lock:
             self._pending.clear()
-            self.pushes = 0
         self.text = text
-        self.repaints = 0
         self.query_one("#stream-text", Static).update(text)
         self.scroll_home(animate=False)
 

@@ -1,0 +1,42 @@
+"""A training run put together from a model folder: its settings, vocabulary and corpus, read
+again and made into the parts a ``Trainer`` trains on, resumed from its latest checkpoint when
+it has one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from engine import checkpoint
+from engine.config import ModelConfig, TrainConfig
+from engine.corpus import load_corpus
+from engine.device import pick_device, resolve_precision
+from engine.kinds import MAX_VALIDATION_TOKENS
+from engine.model import LanguageModel
+from engine.store import META, read_json
+from engine.tokenizer import Vocab
+from engine.trainer import Trainer
+
+
+def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
+    """The trainer of the model in ``model_dir``, fresh or at its latest checkpoint."""
+    meta = read_json(model_dir / META)
+    vocab = Vocab.load(model_dir / "vocab.json")
+    config = TrainConfig.from_json({**meta["train"], **(overrides or {})})
+    corpus = load_corpus(meta["corpus"]["name"], meta["corpus"]["kind"])
+    kind = corpus.kind
+    train, val = corpus.split()
+    train_ids = kind.encode(vocab, train)
+    kind.check(train_ids, config)
+    val_ids = kind.encode(vocab, val, MAX_VALIDATION_TOKENS)
+
+    device = pick_device(config.device)
+    precision = resolve_precision(config.precision, device)
+    torch.manual_seed(config.seed)  # the same seed, the same initial weights
+    model = LanguageModel(ModelConfig(**meta["model"])).to(device)
+    trainer = Trainer(model_dir, model, vocab, kind, kind.train_batches(train_ids, vocab, config),
+                      val_ids, config, device, precision)
+    if checkpoint.pointer(model_dir, "latest") is not None:
+        trainer.restore()
+    return trainer

@@ -1,0 +1,132 @@
+"""The settings of a model, a training run and a sample, and every list of choices.
+
+Torch-free on purpose: the CLI's options, the app's forms and model creation read these at no
+cost, so `poetui --help` and the first paint never wait for PyTorch. The modules that do the
+maths (model, trainer, sampler) take their settings from here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+from engine.errors import PoetuiError
+
+CELLS = ("lstm", "gru", "rnn")
+LEVELS = ("char", "word")
+KINDS = ("stream", "records", "pairs")
+OPTIMIZERS = ("adamw", "adam", "sgd")
+SCHEDULES = ("cosine", "constant", "step")
+CLIP_MODES = ("norm", "value")  # norm: global norm; value: element-wise, as the numpy exercise
+PRECISIONS = ("auto", "bf16", "fp32")
+BUDGETS = ("steps", "epochs", "minutes")
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int
+    cell: str = "lstm"
+    layers: int = 2
+    hidden: int = 512
+    embed: int = 0  # 0: same as hidden
+    dropout: float = 0.0  # between recurrent layers and before the head
+    tie_weights: bool = False
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, not {self.cell!r}")
+        if self.layers < 1 or self.hidden < 1:
+            raise ValueError("layers and hidden must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
+        if self.tie_weights and self.embed_size != self.hidden:
+            raise ValueError("tied weights need the embedding size to equal the hidden size")
+
+    @property
+    def embed_size(self) -> int:
+        return self.embed or self.hidden
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def count_parameters(config: ModelConfig) -> int:
+    """Parameter count without building the model (for the new-model screen's estimate)."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[config.cell]
+    e, h, v = config.embed_size, config.hidden, config.vocab_size
+    rnn = sum(gates * h * ((e if i == 0 else h) + h + 2) for i in range(config.layers))
+    head = (0 if config.tie_weights else v * h) + v
+    return v * e + rnn + head
+
+
+@dataclass
+class TrainConfig:
+    optimizer: str = "adamw"
+    lr: float = 3e-3
+    min_lr_ratio: float = 0.1  # cosine ends at lr × this
+    weight_decay: float = 0.0
+    average: float = 0.0  # decay of the weight average that is evaluated and saved; 0: none
+    beta2: float = 0.99
+    clip: float = 1.0
+    clip_mode: str = "norm"
+    schedule: str = "cosine"
+    decay: float = 0.5  # step schedule: lr × decay^(epoch − decay_after) after decay_after
+    decay_after: int = 4
+    warmup: int = 50  # steps of linear warm-up
+    batch: int = 64
+    seq_len: int = 128  # TBPTT window (streams); longest record (records)
+    minutes: float | None = None
+    epochs: float | None = None
+    steps: int | None = None
+    eval_every: int = 0  # steps; 0: ten times over the budget
+    sample_every: int = 0  # steps; 0: with every evaluation
+    sample_length: int = 200
+    checkpoint_minutes: float = 5.0  # latest checkpoint at least this often (training time)
+    seed: int = 1337
+    device: str = "auto"
+    precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise PoetuiError(f"Unknown optimizer '{self.optimizer}'; use {', '.join(OPTIMIZERS)}.")
+        if self.schedule not in SCHEDULES:
+            raise PoetuiError(f"Unknown schedule '{self.schedule}'; use {', '.join(SCHEDULES)}.")
+        if self.clip_mode not in CLIP_MODES:
+            raise PoetuiError("Clipping is either 'norm' or 'value'.")
+        if not 0.0 <= self.average < 1.0:
+            raise PoetuiError("The weight-average decay must be at least 0 and below 1.")
+        if self.lr <= 0 or self.batch < 1 or self.seq_len < 2:
+            raise PoetuiError("Learning rate, batch and sequence length must be positive.")
+        if not (self.minutes or self.epochs or self.steps):
+            self.epochs = 10
+
+    @classmethod
+    def from_json(cls, data: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def budget_text(self) -> str:
+        if self.steps:
+            return f"{self.steps} steps"
+        if self.minutes:
+            return f"{self.minutes:g} min"
+        return f"{self.epochs:g} epochs"
+
+
+@dataclass
+class SampleConfig:
+    length: int = 300  # tokens at most (per item, for records models)
+    temperature: float = 0.8
+    top_k: int = 0  # 0: no limit
+    top_p: float = 1.0  # 1.0: no nucleus cut
+    greedy: bool = False
+    seed: int | None = None  # one seed reproduces a whole list of items
+    stop: str | None = None  # stop once the output contains this string
+
+    def __post_init__(self) -> None:
+        if not self.greedy and not (self.temperature > 0 and math.isfinite(self.temperature)):
+            raise ValueError("temperature must be above 0 (or use greedy)")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError("top-p must be in (0, 1]")
+        if self.top_k < 0 or self.length < 0:
+            raise ValueError("top-k and length cannot be negative")
