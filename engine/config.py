@@ -85,6 +85,7 @@ class TrainConfig:
     seed: int = 1337
     device: str = "auto"
     precision: str = "auto"
+    threads: int = 0  # CPU threads for training; 0: chosen from the free cores as it runs
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 DB = "run.db"
 COMMANDS = ("pause", "resume", "stop", "checkpoint", "sample")
-LIVE = ("starting", "training", "paused")  # a process is running the model
+LIVE = ("starting", "training", "evaluating", "paused")  # a process is running the model
 FINISHED = ("done", "stopped", "error")  # the last run said how it ended
 
 SCHEMA = """
@@ -138,7 +138,7 @@ def run_state(status: dict[str, str], alive: bool) -> str:
     """What a model's run is doing: the one place that says so.
 
     ``status`` is the run store's status table, ``alive`` whether a process holds the model's
-    lock. starting / training / paused while one does (a status left from an earlier run means
+    lock. starting / training / evaluating / paused while one does (a status left from an earlier run means
     the new one has not said anything yet); done / stopped / error once a run said how it
     ended; ended when it died without saying (SIGKILL, a crash); idle when it never ran.
     """
