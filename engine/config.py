@@ -98,6 +98,9 @@ class TrainConfig:
             raise PoetuiError("The weight-average decay must be at least 0 and below 1.")
         if self.lr <= 0 or self.batch < 1 or self.seq_len < 2:
             raise PoetuiError("Learning rate, batch and sequence length must be positive.")
+        if self.threads < 0:
+            raise PoetuiError("--threads is a number of CPU threads: 1 or more, or 0 for "
+                              "automatic.")
         if not (self.minutes or self.epochs or self.steps):
             self.epochs = 10
 

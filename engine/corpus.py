@@ -8,6 +8,7 @@ from pathlib import Path
 from corpora import CARDS, find_card
 from engine.errors import PoetuiError
 from engine.kinds import Kind, guess, kind_named
+from engine.store import did_you_mean
 
 DEFAULT_CORPUS = "python-docs"
 
@@ -58,9 +59,10 @@ def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
         return Corpus(spec, chosen or kind_named(card.kind), card.provider(), card.title)
     path = Path(spec).expanduser()
     if card is None and not path.exists() and "/" not in spec and "." not in spec:
-        names = ", ".join(c.name for c in CARDS)
+        names = [c.name for c in CARDS]
         raise PoetuiError(
-            f"No corpus or file named '{spec}'; give a file path or one of: {names}."
+            f"No corpus or file named '{spec}'{did_you_mean(spec, names)}; give a file path or "
+            f"one of: {', '.join(names)}."
         )
     text = read_text_file(path)
     return Corpus(str(path), chosen or guess(text), text, str(path.resolve()))

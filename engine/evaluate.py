@@ -7,7 +7,7 @@ scored from <bos> to <eos>), so a figure from one is the same figure as from the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import torch
@@ -22,14 +22,21 @@ from engine.model import LanguageModel
 
 
 def validation_loss(model: LanguageModel, batches: Iterable, device: torch.device,
-                    precision: str) -> tuple[float, int]:
-    """(mean nats per token, tokens) over evaluation batches; carried state where they say so."""
+                    precision: str, interrupted: Callable[[], bool] | None = None,
+                    ) -> tuple[float, int] | None:
+    """(mean nats per token, tokens) over evaluation batches; carried state where they say so.
+
+    ``interrupted`` is asked between batches (a training run takes its commands there, so a
+    pause or stop never waits for a whole evaluation); None when it said yes."""
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
     with torch.inference_mode():
         state = None
         for b in batches:
+            if interrupted is not None and interrupted():
+                model.train(was_training)
+                return None
             state = state if b.carry else None
             with autocast(device, precision):
                 logits, state = model(b.x.to(device), state)
@@ -57,7 +64,7 @@ def evaluate_file(name: str, path: str | Path, device: str = "auto",
     dev = pick_device(device)
     model = loaded.model.to(dev)
     loss, tokens = validation_loss(model, kind.eval_batches(ids, vocab), dev,
-                                   resolve_precision(precision, dev))
+                                   resolve_precision(precision, dev))  # type: ignore[misc]
     return {
         "model": name,
         "file": str(path),

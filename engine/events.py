@@ -15,7 +15,7 @@ class StepEvent:
     lr: float
     grad_norm: float
     tokens_per_second: float
-    elapsed: float  # seconds of training, pauses excluded
+    elapsed: float  # seconds the run has been going (evaluations included, pauses excluded)
     eta: float | None  # seconds left, when the budget says
     kind: str = field(default="step", init=False)
 

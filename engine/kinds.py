@@ -82,6 +82,13 @@ class StreamKind:
         newline = vocab.id_of("\n")
         return [newline if newline is not None else len(vocab.specials)]
 
+    def banned_first(self, vocab: Vocab, prime_ids: list[int]) -> list[int]:
+        """Tokens the first generated one may not be. With no prime, whitespace: text starts
+        at a word, and greedy decoding from a bare newline would otherwise indent forever."""
+        if prime_ids:
+            return []
+        return [i for i, t in enumerate(vocab.tokens) if t.isspace()]
+
     def live_sample(self, length: int) -> tuple[int, int]:
         """(items, tokens per item) of the samples shown while training."""
         return 1, length
@@ -149,6 +156,9 @@ class RecordsKind:
     def start_ids(self, vocab: Vocab, prime_ids: list[int]) -> list[int]:
         """Every record begins at <bos>; a prime is the start of the record."""
         return [vocab.bos_id, *prime_ids]
+
+    def banned_first(self, vocab: Vocab, prime_ids: list[int]) -> list[int]:
+        return []  # a record may start however the training records start
 
     def live_sample(self, length: int) -> tuple[int, int]:
         return 5, min(length, 120)

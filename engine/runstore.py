@@ -138,9 +138,10 @@ def run_state(status: dict[str, str], alive: bool) -> str:
     """What a model's run is doing: the one place that says so.
 
     ``status`` is the run store's status table, ``alive`` whether a process holds the model's
-    lock. starting / training / evaluating / paused while one does (a status left from an earlier run means
-    the new one has not said anything yet); done / stopped / error once a run said how it
-    ended; ended when it died without saying (SIGKILL, a crash); idle when it never ran.
+    lock. starting / training / evaluating / paused while one does (a status left from an
+    earlier run means the new one has not said anything yet); done / stopped / error once a run
+    said how it ended; ended when it died without saying (SIGKILL, a crash); idle when it never
+    ran.
     """
     state = status.get("state")
     if alive:

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from engine.config import SampleConfig
 from engine.kinds import Kind, StreamKind
 from engine.model import LanguageModel
+from engine.threads import free_cores
 from engine.tokenizer import Vocab
 
 
@@ -168,12 +170,17 @@ class Sampler:
         specials = {self.vocab.id_of(s) for s in self.vocab.specials}
         previous = self.vocab.tokens[prime.ids[-1]] if prime.ids else None
         output = ""
-        with torch.inference_mode():
+        # numpy's BLAS takes the cores other work leaves free: alone it uses them all; beside a
+        # training run, one thread, so the two never fight over a core.
+        with torch.inference_mode(), threadpool_limits(limits=free_cores(), user_api="blas"):
             state = self.stepper.zero_state()
             logits = None
             for token in self.kind.start_ids(self.vocab, prime.ids):
                 logits = self.stepper.step(token, state)
             assert logits is not None
+            banned = self.kind.banned_first(self.vocab, prime.ids)
+            if banned and len(banned) < len(logits):
+                logits[banned] = float("-inf")
             for _ in range(config.length):
                 token = choose(logits, config, generator)
                 if token == eos:

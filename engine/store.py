@@ -3,6 +3,7 @@ so the library screen and `poetui models` answer without loading PyTorch."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -36,8 +37,20 @@ def model_path(name: str) -> Path:
 def existing(name: str) -> Path:
     path = model_path(name)
     if not (path / META).is_file():
-        raise PoetuiError(f"There is no model named '{name}'; `poetui models` lists them.")
+        raise PoetuiError(f"There is no model named '{name}'{did_you_mean(name, _names())}; "
+                          "`poetui models` lists them.")
     return path
+
+
+def _names() -> list[str]:
+    root = paths.models_dir()
+    return [p.name for p in root.iterdir() if (p / META).is_file()] if root.is_dir() else []
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """The closest of ``choices``, as " (did you mean 'x'?)", or nothing."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def read_json(path: Path) -> dict:

@@ -57,7 +57,9 @@ class Trainer:
         self.step = 0
         self.epoch = 0
         self.position = 0  # batches of the current epoch already done
-        self.elapsed = 0.0  # training seconds: evaluation, sampling, pauses excluded
+        self.elapsed = 0.0  # seconds in training steps: what tokens per second divide by
+        self._wall = 0.0  # seconds of the run before the clock last started
+        self._clock: float | None = None  # when the clock started; None while it is stopped
         self.tokens_seen = 0
         self.best_val: float | None = None
         self.last_val: float | None = None
@@ -65,6 +67,9 @@ class Trainer:
         self.poll_interval = 0.25  # seconds between control() calls
         self.resumed = False
         self.paused = self.stopping = False
+        self.activity = "training"  # or "evaluating": the state a resume from pause returns to
+        self._control: Callable[[], list[str]] | None = None
+        self._last_poll = 0.0
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -106,10 +111,25 @@ class Trainer:
             self.carried = tuple(carried) if len(carried) > 1 else carried[0]
         self.step, self.epoch, self.position = state["step"], state["epoch"], state["position"]
         self.elapsed, self.tokens_seen = state["elapsed"], state["tokens_seen"]
+        self._wall = state.get("wall", self.elapsed)
         self.best_val, self.last_val = state.get("best_val_loss"), state.get("val_loss")
         self.resumed = True
 
     # -- schedule ----------------------------------------------------------------------------
+
+    @property
+    def wall(self) -> float:
+        """Seconds the run has been going: steps, evaluations, samples and checkpoints, not
+        pauses. A budget in minutes means these minutes, as on the user's clock."""
+        running = time.monotonic() - self._clock if self._clock is not None else 0.0
+        return self._wall + running
+
+    def _start_clock(self) -> None:
+        self._clock = time.monotonic()
+
+    def _stop_clock(self) -> None:
+        self._wall = self.wall
+        self._clock = None
 
     def progress(self) -> float:
         """Fraction of the budget done: the largest of the steps, epochs and minutes fractions."""
@@ -120,8 +140,14 @@ class Trainer:
         if cfg.epochs:
             parts.append((self.epoch + self.position / len(self.batches)) / cfg.epochs)
         if cfg.minutes:
-            parts.append(self.elapsed / (cfg.minutes * 60))
+            parts.append(self.wall / (cfg.minutes * 60))
         return min(1.0, max(parts))
+
+    def eta(self, progress: float) -> float | None:
+        """Seconds left at the run's pace so far. The pace is measured on the clock, so the
+        evaluations, samples and checkpoints still to come are in it; for a time budget this is
+        exactly the minutes left."""
+        return self.wall / progress * (1 - progress) if progress > 0.001 else None
 
     def learning_rate(self) -> float:
         cfg = self.config
@@ -145,22 +171,26 @@ class Trainer:
             )
         self.model.train()
         self.paused = self.stopping = False
+        self._control = control
         self._next_eval = (math.floor(self.progress() * 10) + 1) / 10
         self._next_checkpoint = self.elapsed + self.config.checkpoint_minutes * 60
         self._recent: deque[tuple[int, float]] = deque(maxlen=20)  # (tokens, seconds)
         self._last_poll = time.monotonic()
         self._loss: float | None = None
+        self._start_clock()
         emit(StateEvent("training"))
         batches = self._batches()
-        while self.progress() < 1.0:
-            if control is not None:
-                self._take_commands(control, emit)
+        try:
+            while self.progress() < 1.0 and not self.stopping:
+                self._take_commands(emit)
                 if self.stopping:
                     break
-            event = self._train_step(next(batches))
-            emit(event)
-            self._side_jobs(event.progress, emit)
-        return self._finish(emit)
+                event = self._train_step(next(batches))
+                emit(event)
+                self._side_jobs(event.progress, emit)
+            return self._finish(emit)
+        finally:
+            self._stop_clock()
 
     def _batches(self) -> Iterator[Batch]:
         """Batches from where the run stands, across epochs for as long as it asks."""
@@ -170,15 +200,21 @@ class Trainer:
             self.position = 0
             self.carried = None  # a new epoch starts the streams afresh
 
-    def _take_commands(self, control: Callable[[], list[str]], emit: Emit) -> None:
+    def _take_commands(self, emit: Emit) -> bool:
+        """Obey what viewers asked for; wait here while paused. True once asked to stop."""
         # Commands arrive a few times a second at most: polling costs nothing per step.
-        if time.monotonic() - self._last_poll < self.poll_interval:
-            return
+        control = self._control
+        if control is None or time.monotonic() - self._last_poll < self.poll_interval:
+            return self.stopping
         self._last_poll = time.monotonic()
         self._obey(control(), emit)
-        while self.paused and not self.stopping:
-            time.sleep(0.2)
-            self._obey(control(), emit)
+        if self.paused:
+            self._stop_clock()  # a pause is not part of any budget
+            while self.paused and not self.stopping:
+                time.sleep(0.2)
+                self._obey(control(), emit)
+            self._start_clock()
+        return self.stopping
 
     def _obey(self, commands: list[str], emit: Emit) -> None:
         for command in commands:
@@ -187,7 +223,7 @@ class Trainer:
                 emit(StateEvent("paused"))
             elif command == "resume" and self.paused:
                 self.paused = False
-                emit(StateEvent("training"))
+                emit(StateEvent(self.activity))
             elif command == "stop":
                 self.stopping = True
             elif command == "checkpoint":
@@ -233,9 +269,9 @@ class Trainer:
         self._recent.append((batch.tokens, duration))
         tps = sum(t for t, _ in self._recent) / max(sum(d for _, d in self._recent), 1e-9)
         progress = self.progress()
-        eta = self.elapsed / progress * (1 - progress) if progress > 0.001 else None
         return StepEvent(self.step, self.epoch + 1, self.position / len(self.batches),
-                         progress, self._loss, lr, grad_norm, tps, self.elapsed, eta)
+                         progress, self._loss, lr, grad_norm, tps, self.wall,
+                         self.eta(progress))
 
     def _side_jobs(self, progress: float, emit: Emit) -> None:
         """Evaluate (ten times over the budget, or every eval_every steps), sample, and keep a
@@ -249,7 +285,7 @@ class Trainer:
         if due_eval:
             self._next_eval = (math.floor(progress * 10) + 1) / 10
             self.evaluate(emit)  # saves a checkpoint too
-            if not cfg.sample_every:
+            if not cfg.sample_every and not self.stopping:
                 self.sample(emit)
         elif checkpoint_due:
             self.save(emit, ("latest",))
@@ -259,8 +295,11 @@ class Trainer:
             self.sample(emit)
 
     def _finish(self, emit: Emit) -> DoneEvent:
-        val = self.evaluate(emit, save=False)
-        self.save(emit, ("latest", "best") if self.best_val == val else ("latest",))
+        # Asked to stop: checkpoint and go, at once; the last evaluation stands.
+        val = None if self.stopping else self.evaluate(emit, save=False)
+        self.save(emit, ("latest", "best") if val is not None and self.best_val == val
+                  else ("latest",))
+        val = self.last_val if val is None else val
         reason = "stopped" if self.stopping else "budget"
         if reason == "budget" and not self.config.sample_every:
             self.sample(emit)
@@ -269,16 +308,25 @@ class Trainer:
             epochs=round(self.epoch + self.position / len(self.batches), 3),
             val_loss=val, best_val_loss=self.best_val, train_loss=self._loss,
             tokens_per_second=self.tokens_seen / max(self.elapsed, 1e-9),
-            elapsed=self.elapsed, reason=reason,
+            elapsed=self.wall, reason=reason,
         )
         emit(done)
         return done
 
     # -- the side jobs -----------------------------------------------------------------------
 
-    def evaluate(self, emit: Emit, save: bool = True) -> float:
+    def evaluate(self, emit: Emit, save: bool = True) -> float | None:
+        """The validation loss, or None when a stop came in the middle of it."""
+        self.activity = "evaluating"
+        emit(StateEvent("evaluating"))
         batches = self.kind.eval_batches(self.val_ids, self.vocab)
-        val, _ = validation_loss(self.kept_model, batches, self.device, self.precision)
+        result = validation_loss(self.kept_model, batches, self.device, self.precision,
+                                 lambda: self._take_commands(emit))
+        self.activity = "training"
+        if result is None:
+            return None
+        emit(StateEvent("training"))
+        val = result[0]
         self.last_val = val
         best = self.best_val is None or val < self.best_val
         if best:
@@ -303,7 +351,7 @@ class Trainer:
                        (carried if isinstance(carried, tuple) else (carried,))]
         state = {
             "step": self.step, "epoch": self.epoch, "position": self.position,
-            "elapsed": self.elapsed, "tokens_seen": self.tokens_seen,
+            "elapsed": self.elapsed, "wall": self.wall, "tokens_seen": self.tokens_seen,
             "val_loss": self.last_val, "best_val_loss": self.best_val,
             "train_config": asdict(self.config),
         }

@@ -28,6 +28,11 @@ LOG = "worker.log"
 def run_training(model_dir: Path, listener: Callable[[Event], None] | None = None,
                  stop_requested: Callable[[], bool] | None = None) -> DoneEvent:
     """Train the model in ``model_dir`` (fresh or resumed) to the end of its budget."""
+    from engine.threads import ThreadGovernor, prepare_env
+
+    prepare_env()  # before OpenMP starts with PyTorch
+    import torch
+
     from engine.assemble import open_trainer  # PyTorch loads here, not when the CLI starts
 
     lock = RunLock(model_dir)
@@ -41,17 +46,23 @@ def run_training(model_dir: Path, listener: Callable[[Event], None] | None = Non
             if listener is not None:
                 listener(event)
 
+        governor: ThreadGovernor | None = None
+
         def control() -> list[str]:
             commands = writer.take_commands()
             if stop_requested is not None and stop_requested():
                 commands.append("stop")
+            if governor is not None and governor.check():
+                writer.set_status(threads=governor.threads)
             return commands
 
         try:
             trainer = open_trainer(model_dir)
+            governor = ThreadGovernor(trainer.config.threads, torch.set_num_threads)
             writer.truncate_after(trainer.step)
             writer.set_status(total=trainer.config.budget_text(), resumed_from=trainer.step,
-                              precision=trainer.precision, device=str(trainer.device))
+                              precision=trainer.precision, device=str(trainer.device),
+                              threads=governor.threads)
             return trainer.run(emit, control)
         except PoetuiError as exc:
             emit(ErrorEvent(str(exc)))

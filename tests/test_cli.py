@@ -150,3 +150,15 @@ def test_engine_never_imports_textual():
     offenders = [p.name for p in root.rglob("*.py")
                  if "import textual" in p.read_text() or "from textual" in p.read_text()]
     assert offenders == []
+
+
+def test_version_info_and_suggestions(pattern_file):
+    assert poetui("--version").stdout.startswith("poetui ")
+    poetui("train", str(pattern_file), "--preset", "tiny", "--steps", "5", "--name", "docs")
+    info = poetui("models", "info", "docs").stdout
+    assert "best val loss" in info and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", info)
+    assert not re.search(r"\d\.\d{5,}", info) and "{" not in info  # no raw floats or dicts
+    assert json.loads(poetui("models", "info", "docs", "--json").stdout)["name"] == "docs"
+    assert_one_sentence(poetui("sample", "dcos", check=False), "did you mean 'docs'?")
+    assert_one_sentence(poetui("train", "python-doc", check=False),
+                        "did you mean 'python-docs'?")

@@ -110,3 +110,13 @@ def test_items_differ_and_one_seed_reproduces_the_list():
     again = ["".join(item) for item in sampler.items("", config, 6)]
     assert first == again
     assert len(set(first)) == len(first)
+
+
+def test_no_prime_never_starts_with_whitespace():
+    """Greedy from no prime used to print a line of spaces: text starts at a word."""
+    sampler = random_sampler()
+    space = sampler.vocab.id_of(" ")
+    sampler.stepper.head_b[space] += 100.0  # a model that all but always says " "
+    text = sampler.text("", SampleConfig(length=5, greedy=True))
+    assert text and not text[0].isspace()
+    assert sampler.text("a", SampleConfig(length=3, greedy=True)) == "   "  # a prime: as is

@@ -1,5 +1,7 @@
 """Real training on made-up data: each cell learns a pattern to a stated loss."""
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -146,3 +148,37 @@ def test_model_name_clash_and_bad_settings(pattern_file):
         job.create_model(str(pattern_file), preset="huge")
     with pytest.raises(PoetuiError, match="too short"):
         open_trainer(job.create_model(str(pattern_file), name="y", seq_len=100_000, steps=1))
+
+
+def test_a_time_budget_is_wall_clock_time_evaluations_included(pattern_file):
+    """Three seconds of budget end about three seconds later though evaluating takes much of
+    them, and the ETA counts down to the budget's end."""
+    model_dir = job.create_model(str(pattern_file), name="clock", layers=1, hidden=16,
+                                 seq_len=16, batch=4, minutes=0.05, eval_every=3)
+    trainer = open_trainer(model_dir)
+    events = []
+    started = time.monotonic()
+    done = trainer.run(events.append)
+    took = time.monotonic() - started
+    assert done.elapsed >= 3.0 and took < 3.0 + 2.0
+    assert done.elapsed > trainer.elapsed  # the clock ran during evaluations too
+    steps = [e for e in events if e.kind == "step" and e.eta is not None]
+    assert steps and all(abs(e.elapsed + e.eta - 3.0) < 0.05 for e in steps)
+
+
+def test_evaluations_say_so_and_a_stop_cuts_one_short(names_file):
+    """The run store learns an evaluation is running; a stop that arrives in the middle of one
+    takes effect between its batches, not after it."""
+    model_dir = job.create_model(str(names_file), name="ev", layers=1, hidden=16, batch=4,
+                                 steps=1000, eval_every=5)
+    trainer = open_trainer(model_dir)
+    trainer.poll_interval = 0.0
+    trainer.val_ids = trainer.val_ids * 50  # many evaluation batches: room to stop inside
+    events = []
+    done = trainer.run(events.append, control=lambda: (
+        ["stop"] if events and getattr(events[-1], "state", None) == "evaluating" else []))
+    kinds = [(e.kind, getattr(e, "state", None)) for e in events]
+    assert ("state", "evaluating") in kinds
+    assert done.reason == "stopped" and done.steps == 5
+    assert not [e for e in events if e.kind == "eval"]  # the evaluation was cut short
+    assert checkpoint.pointer(trainer.dir, "latest")["step"] == 5

@@ -28,6 +28,15 @@ from engine.errors import PoetuiError
 from engine.presets import PRESETS
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("poetui")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def _presets_help() -> str:
     width = max(len(n) for n in PRESETS)
     return "presets:\n" + "\n".join(f"  {n:<{width}}  {p.about}" for n, p in PRESETS.items())
@@ -39,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train small recurrent language models on text and write with them. "
         "With no command, opens the terminal app.",
     )
+    parser.add_argument("--version", action="version", version=f"poetui {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a model (or resume one)",
@@ -74,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="cpu, cuda, mps (default: the fastest available)")
     t.add_argument("--precision", choices=PRECISIONS)
+    t.add_argument("--threads", type=int, help="CPU threads to train with (default: the cores "
+                   "other work leaves free, checked as it trains)")
     t.add_argument("--resume", action="store_true", help="continue training --name")
     t.add_argument("--json", action="store_true", help="one JSON object per event line")
 
@@ -112,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 TRAIN_OPTIONS = ("kind", "level", "min_freq", "cell", "layers", "hidden", "embed", "dropout",
                  "tie_weights", "seq_len", "batch", "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
-                 "device", "precision")
+                 "device", "precision", "threads")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -227,8 +239,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(info))
         else:
-            for key, value in info.items():
-                console.print(f"[bold]{key:>14}[/] {value}", highlight=False)
+            console.print(_info_table(info))
     elif args.action == "rm":
         store.delete(args.names[0])
         print(f"Deleted model '{args.names[0]}'.")
@@ -247,6 +258,37 @@ def _summary_json(m) -> dict:
 
 def _fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
+
+
+def _info_table(info: dict):
+    """`models info` for people: dates as dates, losses to 3 decimals, settings in a table."""
+    from rich.table import Table
+
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(style="bold", justify="right")
+    table.add_column(overflow="fold")
+    when = info["last_trained"]
+    rows = [
+        ("name", info["name"]), ("corpus", f"{info['corpus']} ({info['kind']})"),
+        ("model", f"{info['layers']}×{info['hidden']} {info['cell']}, {info['level']} level, "
+                  f"{info['parameters']:,} parameters"),
+        ("preset", info["preset"] or "—"), ("steps", f"{info['steps']:,}"),
+        ("best val loss", _fmt(info["best_val_loss"])),
+        ("last trained", time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when
+         else "never"),
+        ("state", info["state"]), ("folder", info["path"]),
+    ]
+    for group in ("model", "train"):
+        settings = {k: v for k, v in (info[group] or {}).items() if v is not None}
+        rows.append((f"{group} settings", "  ".join(f"{k}={_setting(v)}"
+                                                    for k, v in settings.items())))
+    for key, value in rows:
+        table.add_row(key, str(value))
+    return table
+
+
+def _setting(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:

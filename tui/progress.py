@@ -34,6 +34,7 @@ class TrainingProgress:
         self.loss: float | None = None
         self.val: float | None = None
         self.tps = 0.0
+        self.stats = ""
 
     def __enter__(self) -> TrainingProgress:
         return self  # the bar appears with the first event, after set-up errors could occur
@@ -51,8 +52,8 @@ class TrainingProgress:
         if kind == "step":
             self.loss, self.tps = event.loss, event.tokens_per_second
             val = f"{self.val:.3f}" if self.val is not None else "—"
-            stats = (f"step {event.step:,} · loss {self.loss:.3f} · val {val} · "
-                     f"{self.tps:,.0f} tok/s")
+            self.stats = stats = (f"step {event.step:,} · loss {self.loss:.3f} · val {val} · "
+                                  f"{self.tps:,.0f} tok/s")
             self.progress.update(self.task, completed=event.progress * 1000, stats=stats,
                                  eta=_duration(event.eta))
         elif kind == "eval":
@@ -65,6 +66,8 @@ class TrainingProgress:
             # Generated text is text: a sample may well contain "[/]" or "[bold".
             self.progress.console.print(event.text.strip()[:300], style="dim", highlight=False,
                                         markup=False)
+        elif kind == "state" and event.state == "evaluating":
+            self.progress.update(self.task, stats=f"evaluating… · {self.stats}")
         elif kind == "state" and event.state == "paused":
             self.progress.console.print("paused")
 

@@ -1,0 +1,150 @@
+"""How many CPU threads a training run uses: its fair share of the cores it may run on.
+
+On a shared machine the default (one thread per core) collapses: with another busy process on
+one of two cores, each step waits at OpenMP barriers for a thread the scheduler has parked, and
+training ran 10–30× slower than on one thread. So a run
+
+- counts the cores it may use (CPU affinity, a container's CPU quota),
+- measures how much of them other processes are using and takes what is left (at least one),
+- measures again every few seconds as it trains, since other work starts and stops,
+- and asks OpenMP to put waiting threads to sleep soon rather than spin on a shared core.
+
+A user's ``--threads N`` fixes the count instead. Torch-free: the worker calls ``prepare_env``
+before PyTorch loads, and hands ``set_threads`` to whatever applies the count.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+# Take a second core only while others use less than this much of it: a sibling thread that
+# the scheduler parks costs far more than the second core gains.
+SPARE_NEEDED = 0.7
+MEASURE_SECONDS = 0.25  # the first look at the machine, before training starts
+RECHECK_SECONDS = 3.0  # then this often while training
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def prepare_env() -> None:
+    """Before OpenMP starts (before PyTorch is imported): a waiting thread spins only briefly,
+    then sleeps, so it never holds a core that another process or thread needs. The user's own
+    settings win."""
+    os.environ.setdefault("GOMP_SPINCOUNT", "20000")
+    os.environ.setdefault("KMP_BLOCKTIME", "1")
+
+
+def usable_cores() -> int:
+    """Cores this process may run on: its affinity, capped by a cgroup CPU quota."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    quota = cgroup_quota()
+    if quota is not None:
+        cores = min(cores, max(1, math.floor(quota + 0.5)))
+    return max(1, cores)
+
+
+def cgroup_quota(root: Path = CGROUP) -> float | None:
+    """The container's CPU limit in cores (cgroup v2 ``cpu.max`` or v1 CFS quota), if any."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def _busy_jiffies(cpus: set[int]) -> tuple[int, int]:
+    """(busy, total) clock ticks so far over the given cores, from /proc/stat."""
+    busy = total = 0
+    with open("/proc/stat", encoding="ascii") as f:
+        for line in f:
+            if not line.startswith("cpu") or line.startswith("cpu "):
+                continue
+            name, *values = line.split()
+            if int(name[3:]) not in cpus:
+                continue
+            ticks = [int(v) for v in values[:8]]  # user nice system idle iowait irq softirq steal
+            total += sum(ticks)
+            busy += sum(ticks) - ticks[3] - ticks[4]
+    return busy, total
+
+
+class LoadMeter:
+    """How many cores' worth of work other processes did on our cores since the last look:
+    what the cores did (/proc/stat) minus what this process did (its CPU time)."""
+
+    def __init__(self) -> None:
+        try:
+            self.cpus = os.sched_getaffinity(0)
+            self._mark: tuple[float, int, int, float] | None = self._sample()
+        except (AttributeError, OSError, ValueError):
+            self.cpus, self._mark = set(), None  # no /proc: assume the machine is ours
+
+    def _sample(self) -> tuple[float, int, int, float]:
+        busy, total = _busy_jiffies(self.cpus)
+        return time.monotonic(), busy, total, time.process_time()
+
+    def others(self) -> float:
+        if self._mark is None:
+            return 0.0
+        then, mark = self._mark, self._sample()
+        self._mark = mark
+        wall, busy, total = mark[0] - then[0], mark[1] - then[1], mark[2] - then[2]
+        if wall <= 0 or total <= 0:
+            return 0.0
+        own = (mark[3] - then[3]) / wall
+        return max(0.0, busy / total * len(self.cpus) - own)
+
+
+def fair_share(cores: int, others: float) -> int:
+    """The threads to use when others keep ``others`` cores busy: what they leave, at least 1."""
+    return max(1, min(cores, math.floor(cores - others + 1 - SPARE_NEEDED)))
+
+
+def free_cores(window: float = 0.05) -> int:
+    """A quick look (``window`` seconds) for short jobs such as sampling."""
+    meter = LoadMeter()
+    time.sleep(window)
+    return fair_share(usable_cores(), meter.others())
+
+
+class ThreadGovernor:
+    """Chooses a training run's thread count and revises it as the machine's load changes."""
+
+    def __init__(self, requested: int, apply: Callable[[int], None]) -> None:
+        self.fixed = requested > 0
+        self.cores = usable_cores()
+        self.apply = apply
+        self.threads = 0
+        self.meter = LoadMeter()
+        if self.fixed:
+            self._set(requested)
+        else:
+            time.sleep(MEASURE_SECONDS)
+            self._set(fair_share(self.cores, self.meter.others()))
+        self._next = time.monotonic() + RECHECK_SECONDS
+
+    def _set(self, threads: int) -> None:
+        if threads != self.threads:
+            self.threads = threads
+            self.apply(threads)
+
+    def check(self) -> bool:
+        """Look again if it is time; True when the thread count changed."""
+        if self.fixed or time.monotonic() < self._next:
+            return False
+        self._next = time.monotonic() + RECHECK_SECONDS
+        before = self.threads
+        self._set(fair_share(self.cores, self.meter.others()))
+        return self.threads != before
