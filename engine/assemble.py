@@ -12,6 +12,7 @@ from engine import checkpoint
 from engine.config import ModelConfig, TrainConfig
 from engine.corpus import load_corpus
 from engine.device import pick_device, resolve_precision
+from engine.errors import PoetuiError
 from engine.kinds import MAX_VALIDATION_TOKENS
 from engine.model import LanguageModel
 from engine.store import META, read_json
@@ -22,9 +23,17 @@ from engine.trainer import Trainer
 def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     """The trainer of the model in ``model_dir``, fresh or at its latest checkpoint."""
     meta = read_json(model_dir / META)
-    vocab = Vocab.load(model_dir / "vocab.json")
-    config = TrainConfig.from_json({**meta["train"], **(overrides or {})})
-    corpus = load_corpus(meta["corpus"]["name"], meta["corpus"]["kind"])
+    try:
+        vocab = Vocab.load(model_dir / "vocab.json")
+        config = TrainConfig.from_json({**meta["train"], **(overrides or {})})
+        model_config = ModelConfig(**meta["model"])
+        corpus_name, kind_name = meta["corpus"]["name"], meta["corpus"]["kind"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise PoetuiError(
+            f"The settings or vocabulary of model '{model_dir.name}' are damaged, so it cannot "
+            f"resume; delete it with `poetui models rm {model_dir.name}` and train it again."
+        ) from None
+    corpus = load_corpus(corpus_name, kind_name)
     kind = corpus.kind
     train, val = corpus.split()
     train_ids = kind.encode(vocab, train)
@@ -34,7 +43,7 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     device = pick_device(config.device)
     precision = resolve_precision(config.precision, device)
     torch.manual_seed(config.seed)  # the same seed, the same initial weights
-    model = LanguageModel(ModelConfig(**meta["model"])).to(device)
+    model = LanguageModel(model_config).to(device)
     trainer = Trainer(model_dir, model, vocab, kind, kind.train_batches(train_ids, vocab, config),
                       val_ids, config, device, precision)
     if checkpoint.pointer(model_dir, "latest") is not None:

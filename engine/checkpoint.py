@@ -23,7 +23,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from engine.errors import PoetuiError
+from engine.errors import PoetuiError, write_failure
 from engine.store import read_json, write_json_atomic
 
 
@@ -70,34 +70,88 @@ def save(
             _fsync_dir(tmp)
             os.replace(tmp, final)
             _fsync_dir(root)
-        except OSError as exc:
+        except (OSError, RuntimeError, SafetensorError) as exc:
+            # A full disk arrives as any of these (safetensors', torch's own, the OS's), and
+            # torch's says only "unexpected pos": judge by the space left.
+            written = sum(f.stat().st_size for f in tmp.glob("*")) if tmp.exists() else 0
             shutil.rmtree(tmp, ignore_errors=True)
-            raise PoetuiError(
-                f"Could not save a checkpoint ({exc.strerror or exc}); free some disk space "
-                "and try again — the previous checkpoint is untouched."
-            ) from None
-    pointer = {"dir": name, "step": state["step"], "val_loss": state.get("val_loss"),
-               "time": time.time()}
-    for w in which:
-        write_json_atomic(model_dir / f"{w}.json", pointer)
+            full = shutil.disk_usage(root).free < max(2 * written, 1 << 20)
+            raise write_failure(exc, model_dir, f"the checkpoint of step {state['step']} was "
+                                "not saved and the previous one is intact", full) from None
+    pointer_data = {"dir": name, "step": state["step"], "val_loss": state.get("val_loss"),
+                    "time": time.time()}
+    try:
+        for w in which:
+            write_json_atomic(model_dir / f"{w}.json", pointer_data)
+        for w in {"latest", "best"} - set(which):
+            path = model_dir / f"{w}.json"
+            if path.exists() and _read_pointer(path) is None:
+                # Repair a damaged pointer with what stands in for it, so pruning resumes.
+                write_json_atomic(path, pointer(model_dir, w))
+    except OSError as exc:
+        raise write_failure(exc, model_dir, "the previous checkpoint is intact") from None
     _prune(model_dir)
 
 
 def _prune(model_dir: Path) -> None:
-    keep = {p["dir"] for p in (pointer(model_dir, w) for w in ("latest", "best")) if p}
+    """Delete checkpoint folders no pointer names; never while a pointer cannot be read."""
+    keep = set()
+    for which in ("latest", "best"):
+        path = model_dir / f"{which}.json"
+        if path.exists():
+            p = _read_pointer(path)
+            if p is None:
+                return  # what is unreadable might name any folder: keep them all
+            keep.add(p["dir"])
     for entry in (model_dir / "ckpt").iterdir():
-        if entry.name not in keep:
+        if entry.name not in keep and not entry.name.startswith("."):
             shutil.rmtree(entry, ignore_errors=True)
 
 
+def _read_pointer(path: Path) -> dict | None:
+    try:
+        p = read_json(path)
+        return p if isinstance(p, dict) and isinstance(p.get("dir"), str) else None
+    except PoetuiError:
+        return None
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / f).is_file() for f in ("weights.safetensors", "state.json",
+                                                 "trainer.pt"))
+
+
 def pointer(model_dir: Path, which: str) -> dict | None:
+    """Where ``which`` (latest or best) points; None if the model has none yet.
+
+    A pointer that cannot be read, or names a folder that is gone, never means "never
+    trained": the newest complete checkpoint (or, for best, the complete one with the lowest
+    validation loss) stands in for it. Only when none is on disk does it refuse."""
     path = model_dir / f"{which}.json"
     if not path.exists():
         return None
-    try:
-        return read_json(path)
-    except PoetuiError:
-        return None
+    p = _read_pointer(path)
+    if p is not None and (model_dir / "ckpt" / p["dir"]).is_dir():
+        return p
+    found = []
+    for entry in sorted((model_dir / "ckpt").glob("step-*")) if (model_dir / "ckpt").is_dir() \
+            else []:
+        if _complete(entry):
+            try:
+                state = read_json(entry / "state.json")
+            except PoetuiError:
+                continue
+            found.append({"dir": entry.name, "step": state.get("step", 0),
+                          "val_loss": state.get("val_loss"), "time": entry.stat().st_mtime})
+    if not found:
+        raise PoetuiError(
+            f"{path.name} of model '{model_dir.name}' is damaged and no complete checkpoint is "
+            f"left to stand in for it; delete the model with `poetui models rm "
+            f"{model_dir.name}` and train it again."
+        )
+    if which == "best" and any(f["val_loss"] is not None for f in found):
+        return min((f for f in found if f["val_loss"] is not None), key=lambda f: f["val_loss"])
+    return max(found, key=lambda f: f["step"])
 
 
 def folder(model_dir: Path, which: str) -> Path | None:
@@ -106,24 +160,30 @@ def folder(model_dir: Path, which: str) -> Path | None:
 
 
 def load_weights(model_dir: Path, which: str, model: torch.nn.Module) -> dict:
-    """Load weights into ``model``; return the checkpoint's state.json."""
-    where = folder(model_dir, which)
-    if where is None:
-        raise PoetuiError(
-            f"Model '{model_dir.name}' has no saved weights yet; train it first "
-            f"with `poetui train ... --name {model_dir.name}`."
-        )
-    try:
-        weights = load_file(str(where / "weights.safetensors"))
-        if "head.weight" not in weights and "embedding.weight" in weights:
-            weights["head.weight"] = weights["embedding.weight"]
-        model.load_state_dict(weights)
-        return read_json(where / "state.json")
-    except (SafetensorError, OSError, RuntimeError, KeyError, PoetuiError, ValueError):
-        raise PoetuiError(
-            f"The {which} checkpoint of model '{model_dir.name}' is damaged or incomplete; "
-            f"retrain it, or delete it with `poetui models rm {model_dir.name}`."
-        ) from None
+    """Load weights into ``model``; return the checkpoint's state.json.
+
+    A training run may move the pointer on and delete the folder it named while we read it;
+    that shows as the pointer having changed, and the read is retried at the new folder."""
+    for _ in range(5):
+        where = folder(model_dir, which)
+        if where is None:
+            raise PoetuiError(
+                f"Model '{model_dir.name}' has no saved weights yet; train it first "
+                f"with `poetui train ... --name {model_dir.name}`."
+            )
+        try:
+            weights = load_file(str(where / "weights.safetensors"))
+            if "head.weight" not in weights and "embedding.weight" in weights:
+                weights["head.weight"] = weights["embedding.weight"]
+            model.load_state_dict(weights)
+            return read_json(where / "state.json")
+        except (SafetensorError, OSError, RuntimeError, KeyError, PoetuiError, ValueError):
+            if folder(model_dir, which) == where:
+                break  # nothing moved: the checkpoint itself is bad
+    raise PoetuiError(
+        f"The {which} checkpoint of model '{model_dir.name}' is damaged or incomplete; "
+        f"retrain it, or delete it with `poetui models rm {model_dir.name}`."
+    )
 
 
 def load_trainer_state(model_dir: Path) -> dict:

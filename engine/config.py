@@ -20,6 +20,7 @@ SCHEDULES = ("cosine", "constant", "step")
 CLIP_MODES = ("norm", "value")  # norm: global norm; value: element-wise, as the numpy exercise
 PRECISIONS = ("auto", "bf16", "fp32")
 BUDGETS = ("steps", "epochs", "minutes")
+MAX_SEED = 2**63 - 1  # what torch.manual_seed and numpy accept alike
 
 
 @dataclass
@@ -35,8 +36,9 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, not {self.cell!r}")
-        if self.layers < 1 or self.hidden < 1:
-            raise ValueError("layers and hidden must be at least 1")
+        if not all(isinstance(v, int) for v in (self.layers, self.hidden, self.embed)) \
+                or self.layers < 1 or self.hidden < 1 or self.embed < 0:
+            raise ValueError("layers and hidden must be whole numbers of at least 1")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
         if self.tie_weights and self.embed_size != self.hidden:
@@ -54,9 +56,22 @@ def count_parameters(config: ModelConfig) -> int:
     """Parameter count without building the model (for the new-model screen's estimate)."""
     gates = {"lstm": 4, "gru": 3, "rnn": 1}[config.cell]
     e, h, v = config.embed_size, config.hidden, config.vocab_size
-    rnn = sum(gates * h * ((e if i == 0 else h) + h + 2) for i in range(config.layers))
+    # The first layer reads the embedding, the others the layer below (closed form: a billion
+    # layers must not take a billion additions to refuse).
+    rnn = gates * h * (e + h + 2) + (config.layers - 1) * gates * h * (2 * h + 2)
     head = (0 if config.tie_weights else v * h) + v
     return v * e + rnn + head
+
+
+def training_memory(model: ModelConfig, batch: int, seq_len: int) -> int:
+    """Bytes a training run needs, roughly: fp32 weights, gradients, two Adam moments and a
+    weight average, plus the copies oneDNN and autocast make of the weights (8 in all, from a
+    1.2-billion-parameter model that crashed at 21 GB estimated with 5), and the activations
+    one window keeps for backpropagation."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[model.cell]
+    weights = 8 * 4 * count_parameters(model)
+    per_token = model.layers * model.hidden * (gates + 2) + model.embed_size + 2 * model.vocab_size
+    return weights + 4 * batch * seq_len * per_token
 
 
 @dataclass
@@ -81,7 +96,7 @@ class TrainConfig:
     eval_every: int = 0  # steps; 0: ten times over the budget
     sample_every: int = 0  # steps; 0: with every evaluation
     sample_length: int = 200
-    checkpoint_minutes: float = 5.0  # latest checkpoint at least this often (training time)
+    checkpoint_minutes: float = 1.0  # latest checkpoint at least this often (wall clock)
     seed: int = 1337
     device: str = "auto"
     precision: str = "auto"
@@ -96,8 +111,21 @@ class TrainConfig:
             raise PoetuiError("Clipping is either 'norm' or 'value'.")
         if not 0.0 <= self.average < 1.0:
             raise PoetuiError("The weight-average decay must be at least 0 and below 1.")
-        if self.lr <= 0 or self.batch < 1 or self.seq_len < 2:
+        if not (math.isfinite(self.lr) and self.lr > 0) or self.batch < 1 or self.seq_len < 2 \
+                or not isinstance(self.batch, int) or not isinstance(self.seq_len, int):
             raise PoetuiError("Learning rate, batch and sequence length must be positive.")
+        if self.steps is not None and not isinstance(self.steps, int):
+            raise PoetuiError("--steps is a whole number of steps.")
+        for name in BUDGETS:
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise PoetuiError(f"--{name} is a budget: give a number above 0 (not {value}).")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise PoetuiError(f"--seed must be between 0 and {MAX_SEED}.")
+        for name in ("clip", "weight_decay", "min_lr_ratio", "beta2", "decay",
+                     "checkpoint_minutes"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise PoetuiError(f"{name.replace('_', ' ')} must be a number of 0 or more.")
         if self.threads < 0:
             raise PoetuiError("--threads is a number of CPU threads: 1 or more, or 0 for "
                               "automatic.")
@@ -134,3 +162,5 @@ class SampleConfig:
             raise ValueError("top-p must be in (0, 1]")
         if self.top_k < 0 or self.length < 0:
             raise ValueError("top-k and length cannot be negative")
+        if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"the seed must be between 0 and {MAX_SEED}")

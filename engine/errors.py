@@ -3,3 +3,26 @@
 
 class PoetuiError(Exception):
     """Something the user can act on; ``str(error)`` is one plain sentence saying what to do."""
+
+
+def write_failure(exc: BaseException, where: object, safe: str = "",
+                  full: bool = False) -> PoetuiError:
+    """The one sentence for a write that failed: a full disk, a read-only or forbidden folder,
+    or another system error, with what is still safe (``safe``) and what to do. ``full``: the
+    caller saw the disk run out (some writers, torch's among them, do not say so)."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if full or code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "disk is full" in text \
+            or "no space left" in text or "file too large" in text:
+        what = f"The disk holding {where} is full"
+        todo = "free some space"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in text \
+            or "read-only" in text:
+        what = f"{where} cannot be written (read-only or not yours)"
+        todo = "set POETUI_HOME to a folder you can write to"
+    else:
+        what = f"Writing to {where} failed ({getattr(exc, 'strerror', None) or exc})"
+        todo = "fix the cause"
+    return PoetuiError(f"{what}; {safe + '; ' if safe else ''}{todo} and try again.")

@@ -65,12 +65,22 @@ class DoneEvent:
 
 
 @dataclass
+class RewindEvent:
+    """The run went back to an earlier checkpoint (after diverging): history past ``step`` is
+    void."""
+    step: int
+    message: str
+    kind: str = field(default="rewind", init=False)
+
+
+@dataclass
 class ErrorEvent:
     message: str
     kind: str = field(default="error", init=False)
 
 
-Event = StepEvent | EvalEvent | SampleEvent | CheckpointEvent | StateEvent | DoneEvent | ErrorEvent
+Event = (StepEvent | EvalEvent | SampleEvent | CheckpointEvent | StateEvent | DoneEvent
+         | RewindEvent | ErrorEvent)
 
 
 def to_dict(event: Event) -> dict:

@@ -5,12 +5,21 @@ Torch-free: creating a model or changing its budget is reading and writing JSON.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from engine import store
-from engine.config import BUDGETS, LEVELS, ModelConfig, TrainConfig, count_parameters
+from engine.config import (
+    BUDGETS,
+    LEVELS,
+    ModelConfig,
+    TrainConfig,
+    count_parameters,
+    training_memory,
+)
 from engine.corpus import Corpus, load_corpus
 from engine.errors import PoetuiError
 from engine.presets import DEFAULT_PRESET, PRESETS
@@ -33,7 +42,7 @@ def resolve_settings(preset: str | None, overrides: dict) -> tuple[str, dict]:
         raise PoetuiError(f"There is no preset named '{name}'; choose from "
                           f"{', '.join(PRESETS)}.")
     preset_obj = PRESETS[name]
-    user_budget = any(overrides.get(b) for b in BUDGETS)
+    user_budget = any(overrides.get(b) is not None for b in BUDGETS)
     minutes = overrides.get("minutes") if user_budget else preset_obj.settings.get("minutes")
     settings = preset_obj.for_budget(minutes)
     if user_budget:
@@ -74,22 +83,54 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
         train = TrainConfig(**{k: v for k, v in settings.items() if k in TRAIN_FIELDS})
     except (TypeError, ValueError) as exc:
         raise PoetuiError(f"Bad model settings: {exc}.") from None
+    check_memory(model, train)
     train_ids = kind.encode(vocab, train_part)
     kind.check(train_ids, train)
     return Plan(preset_name, corpus, vocab, model, train, level, train_ids)
 
 
+def available_memory() -> int | None:
+    """Bytes this machine can still give (MemAvailable), or None where it cannot say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def check_memory(model: ModelConfig, train: TrainConfig) -> None:
+    """Refuse, before anything is allocated, a model that cannot fit: the allocator's own
+    failure comes late (after gigabytes), or never (a billion layers)."""
+    need, have = training_memory(model, train.batch, train.seq_len), available_memory()
+    if have is not None and need > have:
+        raise PoetuiError(
+            f"A {model.layers}×{model.hidden} {model.cell} has {count_parameters(model):,} "
+            f"parameters and needs about {_gb(need)} to train with batch {train.batch} and "
+            f"sequence length {train.seq_len}, but this machine has {_gb(have)} free; choose "
+            "a smaller --hidden, --layers, --batch or --seq-len."
+        )
+
+
+def _gb(n: int) -> str:
+    return f"{n / 2**30:,.1f} GB"
+
+
 def create_model(corpus_spec: str | None, name: str | None = None, preset: str | None = None,
                  **overrides) -> Path:
-    """Make a new model folder (settings + vocabulary); training starts from it."""
+    """Make a new model folder (settings + vocabulary); training starts from it.
+
+    The folder is built under a hidden temporary name and renamed into place whole, so a
+    failure leaves no half model, and of two creates of one name exactly one succeeds."""
+    if name is not None:
+        store.validate_name(name)
+        _refuse_existing(name)
     p = plan(corpus_spec, preset, **overrides)
     corpus, vocab, model, train = p.corpus, p.vocab, p.model, p.train
-    name = store.validate_name(name) if name else store.unique_name(
+    name = name if name is not None else store.unique_name(
         f"{Path(corpus.name).stem}-{model.cell}")
-    path = store.model_path(name)
-    if path.exists():
-        raise PoetuiError(f"A model named '{name}' already exists; pick another --name, "
-                          "or add --resume to continue training it.")
     meta = {
         "name": name,
         "created": time.time(),
@@ -101,22 +142,47 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
         "parameters": count_parameters(model),
         "vocab_size": len(vocab),
     }
-    path.mkdir(parents=True)
-    vocab.save(path / "vocab.json")
-    write_json_atomic(path / META, meta)
+    path = store.model_path(name)
+    tmp = path.with_name(f".{name}.{os.getpid()}.new")
+    try:
+        tmp.mkdir(parents=True)
+        vocab.save(tmp / "vocab.json")
+        write_json_atomic(tmp / META, meta)
+        os.rename(tmp, path)  # fails if the name was taken meanwhile
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _refuse_existing(name)
+        raise store.write_error(exc, path.parent) from None
     return path
 
 
-def update_budget(name: str, overrides: dict) -> Path:
-    """For --resume: a new budget (or other training setting) given on the command line."""
+def _refuse_existing(name: str) -> None:
+    if store.model_path(name).exists():
+        raise PoetuiError(f"A model named '{name}' already exists; pick another --name, "
+                          "or add --resume to continue training it.")
+
+
+def resumed_settings(name: str, overrides: dict) -> dict | None:
+    """For --resume: the model's settings with a new budget (or other training setting) from
+    the command line, checked; None when nothing changes. Writes nothing."""
     path = store.existing(name)
     meta = store.read_json(path / META)
     changes = {k: v for k, v in overrides.items() if v is not None and k in TRAIN_FIELDS}
-    if changes:
-        if any(changes.get(b) for b in BUDGETS):
-            for b in BUDGETS:
-                meta["train"][b] = None
-        meta["train"].update(changes)
-        TrainConfig.from_json(meta["train"])  # validate before writing
+    if not changes:
+        return None
+    if any(changes.get(b) is not None for b in BUDGETS):
+        for b in BUDGETS:
+            meta["train"][b] = None
+    meta["train"].update(changes)
+    TrainConfig.from_json(meta["train"])  # a refusal here leaves model.json as it was
+    return meta
+
+
+def update_budget(name: str, overrides: dict) -> Path:
+    """Write what ``resumed_settings`` checked. Call it with nothing training the model (the
+    worker does, once it holds the model's lock), so a refused resume changes nothing."""
+    meta = resumed_settings(name, overrides)
+    path = store.existing(name)
+    if meta is not None:
         write_json_atomic(path / META, meta)
     return path

@@ -54,14 +54,16 @@ class RunWriter:
         self._steps: list[tuple] = []
         self._last_flush = time.monotonic()
 
-    def truncate_after(self, step: int) -> None:
-        """On resume, forget history past the checkpoint the run continues from."""
+    def truncate_after(self, step: int, old_commands: bool = True) -> None:
+        """Forget history past the checkpoint the run continues from (and, when a run starts,
+        the commands addressed to an earlier one)."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM steps WHERE step > ?", (step,))
             self.db.execute("DELETE FROM evals WHERE step > ?", (step,))
             self.db.execute("DELETE FROM samples WHERE step > ?", (step,))
-            self.db.execute("UPDATE commands SET taken = 1")
+            if old_commands:
+                self.db.execute("UPDATE commands SET taken = 1")
 
     def record(self, event) -> None:
         kind = event.kind
@@ -86,6 +88,9 @@ class RunWriter:
         elif kind == "done":
             self.set_status(state="done" if event.reason == "budget" else "stopped",
                             summary=json.dumps(asdict(event)))
+        elif kind == "rewind":
+            self.truncate_after(event.step, old_commands=False)
+            self.log("notice", event.message)
         elif kind == "error":
             self.set_status(state="error", message=event.message)
             self.log("error", event.message)

@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import paths
-from engine.errors import PoetuiError
+from engine.errors import PoetuiError, write_failure
 from engine.runlock import is_locked
 from engine.runstore import LIVE, read_status, run_state
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # whole names only: fullmatch
 META = "model.json"
 
 
 def validate_name(name: str) -> str:
     """A model name is a name, never a path: letters, digits, '.', '_' and '-', ≤ 64 chars."""
-    if not NAME_RE.match(name or "") or ".." in name:
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or ".." in name:
         raise PoetuiError(
-            f"'{name}' is not a valid model name; use letters, digits, '.', '_' or '-' "
+            f"{name!r} is not a valid model name; use letters, digits, '.', '_' or '-' "
             "(up to 64, starting with a letter or digit)."
         )
     return name
@@ -91,9 +91,17 @@ class ModelSummary:
         return f"{self.layers}×{self.hidden} {self.cell}"
 
 
+def write_error(exc: OSError, where: Path) -> PoetuiError:
+    return write_failure(exc, where)
+
+
 def summary(name: str) -> ModelSummary:
     path = existing(name)
-    meta = read_json(path / META)
+    try:
+        meta = read_json(path / META)
+    except PoetuiError:
+        # Listed, not hidden: a model whose settings cannot be read still holds checkpoints.
+        return ModelSummary(name, "?", "?", "?", "?", 0, 0, 0, 0, None, None, "damaged", path)
     model = meta.get("model", {})
     latest = _pointer(path, "latest")
     best = _pointer(path, "best")
@@ -128,18 +136,15 @@ def list_models() -> list[ModelSummary]:
         return []
     found = []
     for entry in sorted(root.iterdir()):
-        if NAME_RE.match(entry.name) and (entry / META).is_file():
-            try:
-                found.append(summary(entry.name))
-            except PoetuiError:
-                continue
+        if NAME_RE.fullmatch(entry.name) and (entry / META).is_file():
+            found.append(summary(entry.name))
     return found
 
 
 def running_models() -> list[ModelSummary]:
     """Models with a live training process, the most recently started first (the lock file is
     rewritten when a run starts, so its time is the run's start)."""
-    running = [m for m in list_models() if m.state != "idle"]
+    running = [m for m in list_models() if m.state not in ("idle", "damaged")]
     return sorted(running, key=lambda m: (m.path / "run.lock").stat().st_mtime, reverse=True)
 
 

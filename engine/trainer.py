@@ -32,6 +32,7 @@ from engine.events import (
     DoneEvent,
     EvalEvent,
     Event,
+    RewindEvent,
     SampleEvent,
     StateEvent,
     StepEvent,
@@ -42,6 +43,11 @@ from engine.sampler import Sampler
 from engine.tokenizer import Vocab
 
 Emit = Callable[[Event], None]
+MAX_REWINDS = 3  # divergences a run recovers from before it gives up
+
+
+class Diverged(Exception):
+    """The loss or the weights left the finite, sensible range."""
 
 
 class Trainer:
@@ -66,6 +72,11 @@ class Trainer:
         self.carried = None  # recurrent state carried into the next window (streams)
         self.poll_interval = 0.25  # seconds between control() calls
         self.resumed = False
+        self.lr_scale = 1.0  # halved each time the run diverges and goes back
+        self.rewinds = 0
+        # Far worse than guessing uniformly (ln V nats) is not learning: it is divergence,
+        # finite or not (an lr of 1e6 gave a validation loss of 1.4e6).
+        self.loss_ceiling = 2 * math.log(max(len(vocab), 2)) + 5
         self.paused = self.stopping = False
         self.activity = "training"  # or "evaluating": the state a resume from pause returns to
         self._control: Callable[[], list[str]] | None = None
@@ -112,6 +123,9 @@ class Trainer:
         self.step, self.epoch, self.position = state["step"], state["epoch"], state["position"]
         self.elapsed, self.tokens_seen = state["elapsed"], state["tokens_seen"]
         self._wall = state.get("wall", self.elapsed)
+        self.lr_scale = state.get("lr_scale", 1.0)
+        if self._clock is not None:
+            self._clock = time.monotonic()  # the clock goes on from the restored time
         self.best_val, self.last_val = state.get("best_val_loss"), state.get("val_loss")
         self.resumed = True
 
@@ -151,15 +165,16 @@ class Trainer:
 
     def learning_rate(self) -> float:
         cfg = self.config
+        lr = cfg.lr * self.lr_scale
         if cfg.warmup and self.step < cfg.warmup:
-            return cfg.lr * (self.step + 1) / cfg.warmup
+            return lr * (self.step + 1) / cfg.warmup
         if cfg.schedule == "cosine":
-            floor = cfg.lr * cfg.min_lr_ratio
-            return floor + 0.5 * (cfg.lr - floor) * (1 + math.cos(math.pi * self.progress()))
+            floor = lr * cfg.min_lr_ratio
+            return floor + 0.5 * (lr - floor) * (1 + math.cos(math.pi * self.progress()))
         if cfg.schedule == "step":
             # The classic PTB recipe: lr × decay^(epoch − max_epoch), once past max_epoch.
-            return cfg.lr * cfg.decay ** max(0, self.epoch + 1 - cfg.decay_after)
-        return cfg.lr
+            return lr * cfg.decay ** max(0, self.epoch + 1 - cfg.decay_after)
+        return lr
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -173,24 +188,46 @@ class Trainer:
         self.paused = self.stopping = False
         self._control = control
         self._next_eval = (math.floor(self.progress() * 10) + 1) / 10
-        self._next_checkpoint = self.elapsed + self.config.checkpoint_minutes * 60
+        self._next_checkpoint = self.wall + self.config.checkpoint_minutes * 60
         self._recent: deque[tuple[int, float]] = deque(maxlen=20)  # (tokens, seconds)
         self._last_poll = time.monotonic()
         self._loss: float | None = None
         self._start_clock()
         emit(StateEvent("training"))
-        batches = self._batches()
         try:
-            while self.progress() < 1.0 and not self.stopping:
-                self._take_commands(emit)
-                if self.stopping:
-                    break
-                event = self._train_step(next(batches))
-                emit(event)
-                self._side_jobs(event.progress, emit)
-            return self._finish(emit)
+            while True:
+                batches = self._batches()
+                try:
+                    while self.progress() < 1.0 and not self.stopping:
+                        self._take_commands(emit)
+                        if self.stopping:
+                            break
+                        event = self._train_step(next(batches))
+                        emit(event)
+                        self._side_jobs(event.progress, emit)
+                    return self._finish(emit)
+                except Diverged:
+                    self._rewind(emit)
         finally:
             self._stop_clock()
+
+    def _rewind(self, emit: Emit) -> None:
+        """Back to the last good checkpoint with half the learning rate, or give up."""
+        self.rewinds += 1
+        if self.rewinds > MAX_REWINDS or checkpoint.pointer(self.dir, "latest") is None:
+            raise PoetuiError(
+                "Training diverged (the loss became infinite, NaN or far worse than guessing) "
+                "and nothing was saved over the good weights; lower the learning rate with "
+                "--lr and train again."
+            )
+        before = self.lr_scale
+        self.restore()
+        self.lr_scale = min(before, self.lr_scale) / 2
+        self._next_eval = (math.floor(self.progress() * 10) + 1) / 10
+        self._next_checkpoint = self.wall + self.config.checkpoint_minutes * 60
+        emit(RewindEvent(self.step, f"The loss diverged; training went back to step "
+                                    f"{self.step} with the learning rate halved."))
+        emit(StateEvent("training"))
 
     def _batches(self) -> Iterator[Batch]:
         """Batches from where the run stands, across epochs for as long as it asks."""
@@ -255,11 +292,8 @@ class Trainer:
             self.average.update(model)
         self.carried = detach_state(state)
         self._loss = loss.item()
-        if not math.isfinite(self._loss):
-            raise PoetuiError(
-                "Training diverged (the loss became infinite or NaN); lower the "
-                "learning rate with --lr and train again."
-            )
+        if not self._loss <= self.loss_ceiling:  # NaN fails this too
+            raise Diverged
         duration = time.perf_counter() - started
 
         self.step += 1
@@ -281,7 +315,7 @@ class Trainer:
             due_eval = self.step % cfg.eval_every == 0
         else:
             due_eval = self._next_eval <= progress < 1.0
-        checkpoint_due = self.elapsed >= self._next_checkpoint
+        checkpoint_due = self.wall >= self._next_checkpoint
         if due_eval:
             self._next_eval = (math.floor(progress * 10) + 1) / 10
             self.evaluate(emit)  # saves a checkpoint too
@@ -290,7 +324,7 @@ class Trainer:
         elif checkpoint_due:
             self.save(emit, ("latest",))
         if checkpoint_due:
-            self._next_checkpoint = self.elapsed + cfg.checkpoint_minutes * 60
+            self._next_checkpoint = self.wall + cfg.checkpoint_minutes * 60
         if cfg.sample_every and self.step % cfg.sample_every == 0:
             self.sample(emit)
 
@@ -327,6 +361,8 @@ class Trainer:
             return None
         emit(StateEvent("training"))
         val = result[0]
+        if not val <= self.loss_ceiling:
+            raise Diverged
         self.last_val = val
         best = self.best_val is None or val < self.best_val
         if best:
@@ -345,6 +381,10 @@ class Trainer:
         emit(SampleEvent(self.step, self.kind.separator.join(items)))
 
     def save(self, emit: Emit, which: tuple[str, ...]) -> None:
+        """Checkpoint; weights that are not all finite are never written over good ones."""
+        models = (self.model, self.kept_model)
+        if not all(bool(torch.isfinite(p).all()) for m in models for p in m.parameters()):
+            raise Diverged
         carried = self.carried
         if carried is not None:
             carried = [t.detach().cpu().float() for t in
@@ -352,6 +392,7 @@ class Trainer:
         state = {
             "step": self.step, "epoch": self.epoch, "position": self.position,
             "elapsed": self.elapsed, "wall": self.wall, "tokens_seen": self.tokens_seen,
+            "lr_scale": self.lr_scale,
             "val_loss": self.last_val, "best_val_loss": self.best_val,
             "train_config": asdict(self.config),
         }

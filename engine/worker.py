@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import traceback
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine import store
-from engine.errors import PoetuiError
+from engine.errors import PoetuiError, write_failure
 from engine.events import DoneEvent, ErrorEvent, Event
 from engine.runlock import RunLock
 from engine.runstore import RunWriter
@@ -26,8 +27,13 @@ LOG = "worker.log"
 
 
 def run_training(model_dir: Path, listener: Callable[[Event], None] | None = None,
-                 stop_requested: Callable[[], bool] | None = None) -> DoneEvent:
-    """Train the model in ``model_dir`` (fresh or resumed) to the end of its budget."""
+                 stop_requested: Callable[[], bool] | None = None,
+                 changes: dict | None = None) -> DoneEvent:
+    """Train the model in ``model_dir`` (fresh or resumed) to the end of its budget.
+
+    ``changes`` (a new budget or other training settings for a resume) are written only once
+    this process holds the model's lock: a resume refused because the model trains elsewhere
+    changes nothing."""
     from engine.threads import ThreadGovernor, prepare_env
 
     prepare_env()  # before OpenMP starts with PyTorch
@@ -36,8 +42,22 @@ def run_training(model_dir: Path, listener: Callable[[Event], None] | None = Non
     from engine.assemble import open_trainer  # PyTorch loads here, not when the CLI starts
 
     lock = RunLock(model_dir)
-    lock.acquire()
-    writer = RunWriter(model_dir)
+    try:
+        lock.acquire()
+        if changes:
+            from engine.job import update_budget
+
+            update_budget(model_dir.name, changes)
+        writer = RunWriter(model_dir)
+    except OSError as exc:
+        lock.release()
+        raise write_failure(exc, model_dir) from None
+    except sqlite3.Error as exc:
+        lock.release()
+        raise _store_error(exc, model_dir) from None
+    except PoetuiError:
+        lock.release()
+        raise
     try:
         writer.set_status(state="starting", pid=os.getpid(), message="")
 
@@ -65,20 +85,45 @@ def run_training(model_dir: Path, listener: Callable[[Event], None] | None = Non
                               threads=governor.threads)
             return trainer.run(emit, control)
         except PoetuiError as exc:
-            emit(ErrorEvent(str(exc)))
+            _try_emit(emit, ErrorEvent(str(exc)))
             raise
         except MemoryError:
             message = "Training ran out of memory; choose a smaller --hidden or --batch."
-            emit(ErrorEvent(message))
+            _try_emit(emit, ErrorEvent(message))
             raise PoetuiError(message) from None
         except OSError as exc:
-            message = f"Training stopped on a system error ({exc.strerror or exc}); the last " \
-                      "checkpoint is intact — fix the cause and resume."
-            emit(ErrorEvent(message))
+            message = str(write_failure(exc, model_dir, "the last checkpoint is intact"))
+            _try_emit(emit, ErrorEvent(message))
+            raise PoetuiError(message) from None
+        except sqlite3.Error as exc:
+            # The run store failed (a full disk, most likely): say so without writing to it.
+            message = str(_store_error(exc, model_dir))
+            if listener is not None:
+                listener(ErrorEvent(message))
             raise PoetuiError(message) from None
     finally:
-        writer.close()
+        try:
+            writer.close()
+        except sqlite3.Error:
+            pass  # what could not be written is lost; the checkpoints are not
         lock.release()
+
+
+def _try_emit(emit: Callable[[Event], None], event: Event) -> None:
+    try:
+        emit(event)
+    except sqlite3.Error:
+        pass
+
+
+def _store_error(exc: sqlite3.Error, model_dir: Path) -> PoetuiError:
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        return PoetuiError(
+            f"The training history of model '{model_dir.name}' ({model_dir / 'run.db'}) is "
+            "damaged; move it aside (a new one is started) and resume — the checkpoints are "
+            "intact."
+        )
+    return write_failure(exc, model_dir, "the last checkpoint is intact")
 
 
 def spawn(name: str) -> int:
@@ -109,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     def on_term(signum, frame) -> None:  # a polite kill stops after a checkpoint
         stop["requested"] = True
 
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_term)
     try:
         run_training(store.existing(args.name), stop_requested=lambda: stop["requested"])
     except PoetuiError as exc:

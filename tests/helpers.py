@@ -3,12 +3,17 @@ made-up corpora."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 
+POETUI = str(Path(sys.executable).with_name("poetui"))
 NAMES = ["anna", "bob", "carla", "dora", "emil", "fred", "gina", "hugo", "ines", "jan"]
 
 
@@ -36,3 +41,29 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 60.0) 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {predicate.__doc__ or predicate}")
         await pilot.pause(0.1)
+
+
+def poetui(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    """The `poetui` command as a user runs it, in its own process."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([POETUI, *args], capture_output=True, text=True, env=env,
+                            timeout=240, **kwargs)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def assert_one_sentence(result: subprocess.CompletedProcess, phrase: str) -> None:
+    """Failed with one plain line naming ``phrase``: no traceback, no "unexpected error"."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "unexpected error" not in result.stderr
+    assert phrase in result.stderr, result.stderr
+    assert result.stderr.startswith("poetui: ") and result.stderr.count("\n") == 1
+
+
+def assert_ends_with_sentence(result: subprocess.CompletedProcess, phrase: str) -> None:
+    """A failure in the middle of training: the progress shown so far, then one plain line."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "unexpected error" not in result.stderr
+    last = result.stderr.rstrip("\n").split("\n")[-1]
+    assert last.startswith("poetui: ") and phrase in last, result.stderr

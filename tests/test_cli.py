@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-POETUI = str(Path(sys.executable).with_name("poetui"))
-
-
-def poetui(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run([POETUI, *args], capture_output=True, text=True, env=env,
-                            timeout=240)
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
-def assert_one_sentence(result: subprocess.CompletedProcess, phrase: str) -> None:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert phrase in result.stderr
-    assert result.stderr.startswith("poetui: ") and result.stderr.count("\n") == 1
+from helpers import assert_one_sentence, poetui
 
 
 def test_help_is_fast_because_it_does_not_import_torch():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -87,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, help="CPU threads to train with (default: the cores "
                    "other work leaves free, checked as it trains)")
     t.add_argument("--resume", action="store_true", help="continue training --name")
+    t.add_argument("--detach", action="store_true", help="train in the background; "
+                   "`poetui attach` shows it")
+    t.add_argument("--checkpoint-minutes", type=float, help="save the latest checkpoint at "
+                   "least this often (default 1)")
     t.add_argument("--json", action="store_true", help="one JSON object per event line")
 
     s = sub.add_parser("sample", help="generate text from a model, streamed as it comes")
@@ -111,10 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("names", nargs="*")
     m.add_argument("--json", action="store_true")
 
-    c = sub.add_parser("corpus", help="list corpora or describe one")
-    c.add_argument("action", nargs="?", choices=["list", "info"], default="list")
-    c.add_argument("target", nargs="?", help="a corpus name or file path")
-    c.add_argument("--kind", choices=KINDS)
+    c = sub.add_parser("corpus", help="list, describe, download or add corpora",
+                       description="list: every corpus and its state; info NAME|PATH; "
+                       "fetch NAME: download, verify and cache a catalog corpus; add PATH "
+                       "[--as NAME]: cache a file you got elsewhere as a catalog corpus")
+    c.add_argument("action", nargs="?", choices=["list", "info", "fetch", "add"],
+                   default="list")
+    c.add_argument("target", nargs="?", help="a corpus name, or a file path (info, add)")
+    c.add_argument("--kind", choices=KINDS, help="info: the corpus shape (default: guessed)")
+    c.add_argument("--as", dest="as_name", metavar="NAME",
+                   help="add: the catalog corpus the file is (default: found by checksum)")
+    c.add_argument("--force", action="store_true",
+                   help="add: accept a file that differs from the card's, as your own copy")
+    c.add_argument("--again", action="store_true",
+                   help="fetch: download afresh even if it is already here")
 
     a = sub.add_parser("attach", help="open the live dashboard of a run in progress")
     a.add_argument("run", nargs="?", help="the model being trained (default: the newest run)")
@@ -124,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 TRAIN_OPTIONS = ("kind", "level", "min_freq", "cell", "layers", "hidden", "embed", "dropout",
                  "tie_weights", "seq_len", "batch", "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
-                 "device", "precision", "threads")
+                 "device", "precision", "threads", "checkpoint_minutes")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -132,36 +147,77 @@ def cmd_train(args: argparse.Namespace) -> int:
     from engine.worker import run_training
 
     overrides = {k: getattr(args, k) for k in TRAIN_OPTIONS}
+    changes = None
     if args.resume:
-        if not args.name:
+        if args.name is None:
             raise PoetuiError("--resume needs --name to say which model to continue.")
-        model_dir = job.update_budget(args.name, overrides)
+        job.resumed_settings(args.name, overrides)  # checked now, written under the run's lock
+        model_dir, changes = store.existing(args.name), overrides
     else:
         model_dir = job.create_model(args.corpus, args.name, args.preset, **overrides)
+    if args.detach:
+        return _detach(model_dir, changes)
     meta = store.read_json(model_dir / store.META)
-    stop = {"requested": False}
+    stop = {"requested": False, "hung_up": False}
 
-    def on_interrupt(signum, frame) -> None:
-        if stop["requested"]:
+    def on_signal(signum, frame) -> None:
+        # Ctrl-C, `kill`, `timeout`, `docker stop` and a dropped SSH session all stop the run
+        # after a checkpoint; a second Ctrl-C abandons it.
+        if signum == signal.SIGHUP:
+            stop["hung_up"] = True  # the terminal is gone: print nothing more
+        elif stop["requested"] and signum == signal.SIGINT:
             raise KeyboardInterrupt
+        if not stop["requested"] and not stop["hung_up"]:
+            print("\nStopping after a checkpoint… (Ctrl-C again to abandon)", file=sys.stderr)
         stop["requested"] = True
-        print("\nStopping after a checkpoint… (Ctrl-C again to abandon)", file=sys.stderr)
 
-    signal.signal(signal.SIGINT, on_interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+
+    def shown(listener):
+        def show(event) -> None:
+            if not stop["hung_up"]:
+                try:
+                    listener(event)
+                except OSError:  # the terminal went away
+                    stop["hung_up"] = True
+        return show
+
     if args.json:
         from engine.events import to_dict
 
         def listener(event) -> None:
             print(json.dumps({"model": model_dir.name, **to_dict(event)}), flush=True)
 
-        run_training(model_dir, listener, lambda: stop["requested"])
+        run_training(model_dir, shown(listener), lambda: stop["requested"], changes)
         return 0
 
     from tui.progress import TrainingProgress
 
     with TrainingProgress(model_dir.name, meta) as progress:
-        done = run_training(model_dir, progress.update, lambda: stop["requested"])
-    progress.summary(done)
+        done = run_training(model_dir, shown(progress.update), lambda: stop["requested"],
+                            changes)
+    if not stop["hung_up"]:
+        progress.summary(done)
+    return 0
+
+
+def _detach(model_dir: Path, changes: dict | None) -> int:
+    """Train in the background process the app uses; it outlives this terminal."""
+    from engine.job import update_budget
+    from engine.runlock import is_locked
+    from engine.worker import spawn
+
+    name = model_dir.name
+    if is_locked(model_dir):
+        raise PoetuiError(f"Model '{name}' is already training in another process; attach to "
+                          f"it with `poetui attach {name}`.")
+    if changes:
+        update_budget(name, changes)
+    pid = spawn(name)
+    print(f"Training '{name}' in the background (process {pid}). Watch it with "
+          f"`poetui attach {name}`; stop it there with s, or with `kill {pid}` (it saves a "
+          "checkpoint first).")
     return 0
 
 
@@ -174,6 +230,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
                               seed=args.seed, stop=args.stop)
     except ValueError as exc:
         raise PoetuiError(f"Bad sampling setting: {exc}.") from None
+    for flag, text in (("--prime", args.prime), ("--stop", args.stop or "")):
+        _check_utf8(flag, text)
     loaded = load_model(args.name)
     sampler = loaded.sampler()
     prime = sampler.prime(args.prime)
@@ -190,6 +248,18 @@ def cmd_sample(args: argparse.Namespace) -> int:
     out.write("\n")
     out.flush()
     return 0
+
+
+def _check_utf8(flag: str, text: str) -> None:
+    """Arguments arrive with undecodable bytes kept as surrogates; text for a model must be
+    real text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = ord(text[exc.start]) - 0xDC00 if "\udc80" <= text[exc.start] <= "\udcff" else None
+        what = f"byte 0x{byte:02x}" if byte is not None else "a character"
+        raise PoetuiError(f"{flag} is not valid UTF-8 text ({what} at position {exc.start}); "
+                          "give it as UTF-8, as your terminal normally sends it.") from None
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -292,31 +362,9 @@ def _setting(value) -> str:
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:
-    from corpora import CARDS
-    from engine.corpus import describe, load_corpus
+    from tui.corpus_command import run
 
-    if args.action == "list":
-        for card in CARDS:
-            tag = "built-in" if card.builtin else "catalog"
-            print(f"{card.name:<16} {card.kind:<8} {tag:<9} {card.title}")
-        print("…or give the path of any UTF-8 text file.")
-        return 0
-    if not args.target:
-        raise PoetuiError("`poetui corpus info` needs a corpus name or a file path.")
-    from engine.tokenizer import Vocab
-
-    corpus = load_corpus(args.target, args.kind)
-    info = describe(corpus)
-    vocab = Vocab.build([corpus.text], "word", min_freq=5)
-    for key in ("name", "kind", "source", "characters", "distinct_characters", "words",
-                "distinct_words", "lines", "records"):
-        if key in info:
-            value = info[key]
-            print(f"{key.replace('_', ' '):>20}  {value:,}" if isinstance(value, int)
-                  else f"{key.replace('_', ' '):>20}  {value}")
-    print(f"{'words seen ≥ 5 times':>20}  {len(vocab) - len(vocab.specials):,}")
-    print("\n" + info["preview"].rstrip() + "\n…")
-    return 0
+    return run(args)
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
@@ -345,22 +393,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 — the user sees one sentence, the log the detail
         log = _crash_log()
-        print(f"poetui: unexpected error ({type(exc).__name__}: {exc}); details are in {log}.",
+        where = f"details are in {log}" if log else "no log could be written"
+        print(f"poetui: unexpected error ({type(exc).__name__}: {exc}); {where}.",
               file=sys.stderr)
         return 2
 
 
-def _crash_log() -> Path:
+def _crash_log() -> Path | None:
+    """Where the detail of a true bug went: the data folder, or the temporary folder when that
+    one cannot take it (a full disk must not swallow the log too)."""
+    import tempfile
+
     from engine import paths
 
-    path = paths.home() / "crash.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(f"--- {time.ctime()}\n{traceback.format_exc()}\n")
-    except OSError:
-        pass
-    return path
+    detail = f"--- {time.ctime()}\n{traceback.format_exc()}\n"
+    for path in (paths.home() / "crash.log", Path(tempfile.gettempdir()) / "poetui-crash.log"):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(detail)
+                f.flush()
+                os.fsync(f.fileno())
+            return path
+        except OSError:
+            continue
+    return None
 
 
 if __name__ == "__main__":

@@ -41,7 +41,10 @@ class TrainingProgress:
 
     def __exit__(self, *exc) -> None:
         if self.progress.live.is_started:
-            self.progress.stop()
+            try:
+                self.progress.stop()
+            except OSError:
+                pass  # the terminal is gone (a dropped SSH session): nothing to tidy
 
     def update(self, event) -> None:
         kind = event.kind
