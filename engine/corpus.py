@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpora import CARDS, find_card
+from corpora.cache import cached_files
+from corpora.cards import TEXT, TRAIN, VALID
 from engine.errors import PoetuiError
 from engine.kinds import Kind, guess, kind_named
 from engine.store import did_you_mean
+from engine.textfile import read_text_file
 
 DEFAULT_CORPUS = "python-docs"
 
@@ -17,55 +20,46 @@ DEFAULT_CORPUS = "python-docs"
 class Corpus:
     name: str  # a catalog name, or the path the user gave
     kind: Kind  # what the text means: see engine.kinds
-    text: str
+    text: str  # all of it (a corpus with its own split: its training then validation text)
     source: str  # where it came from, for humans
+    kind_origin: str = "guessed"  # how the kind was chosen: guessed | card | given (--kind)
+    given_split: tuple[str, str] | None = None  # (train, valid) of a corpus with its own split
 
     def split(self):
-        """(train, validation), as the corpus's kind cuts it."""
+        """(train, validation): the corpus's own when it brings one (PTB), else as its kind
+        cuts it."""
+        if self.given_split is not None:
+            train, valid = self.given_split
+            return self.kind.parse(train), self.kind.parse(valid)
         return self.kind.split(self.text)
 
 
-def read_text_file(path: Path) -> str:
-    """Read a user's file as UTF-8 text, or say plainly why it cannot be used."""
-    if not path.exists():
-        raise PoetuiError(f"There is no file at {path}; check the path and try again.")
-    if path.is_dir():
-        raise PoetuiError(f"{path} is a folder; give the path of a text file inside it.")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PoetuiError(f"Cannot read {path} ({exc.strerror}); check its permissions.") from None
-    if not data.strip():
-        raise PoetuiError(f"{path} is empty; give a file with some text in it.")
-    if b"\x00" in data[:65536]:
-        raise PoetuiError(f"{path} looks like a binary file, not text; give a plain-text file.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PoetuiError(
-            f"{path} is not UTF-8 text (bad byte at offset {exc.start}); "
-            "convert it to UTF-8, e.g. with `iconv -t utf-8`."
-        ) from None
-    return text.replace("\r\n", "\n")
-
-
 def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
-    """A catalog/built-in name or a file path; ``kind`` overrides the guessed shape."""
+    """A catalog/built-in name or a file path; ``kind`` overrides the guessed shape. A catalog
+    corpus must be cached (`poetui corpus fetch`); the sentence says so when it is not."""
     spec = spec or DEFAULT_CORPUS
     chosen = kind_named(kind) if kind is not None else None
     card = find_card(spec)
-    if card is not None and card.builtin:
-        assert card.provider is not None
-        return Corpus(spec, chosen or kind_named(card.kind), card.provider(), card.title)
+    if card is not None:
+        card_kind, origin = (chosen, "given") if chosen else (kind_named(card.kind), "card")
+        if card.builtin:
+            assert card.provider is not None
+            return Corpus(spec, card_kind, card.provider(), card.title, origin)
+        files = cached_files(card)
+        if card.own_split:
+            train, valid = read_text_file(files[TRAIN]), read_text_file(files[VALID])
+            return Corpus(spec, card_kind, train + valid, card.title, origin, (train, valid))
+        return Corpus(spec, card_kind, read_text_file(files[TEXT]), card.title, origin)
     path = Path(spec).expanduser()
-    if card is None and not path.exists() and "/" not in spec and "." not in spec:
+    if not path.exists() and "/" not in spec and "." not in spec:
         names = [c.name for c in CARDS]
         raise PoetuiError(
             f"No corpus or file named '{spec}'{did_you_mean(spec, names)}; give a file path or "
             f"one of: {', '.join(names)}."
         )
     text = read_text_file(path)
-    return Corpus(str(path), chosen or guess(text), text, str(path.resolve()))
+    return Corpus(str(path), chosen or guess(text), text, str(path.resolve()),
+                  "given" if chosen else "guessed")
 
 
 def describe(corpus: Corpus) -> dict:
@@ -74,6 +68,8 @@ def describe(corpus: Corpus) -> dict:
     info = {
         "name": corpus.name,
         "kind": corpus.kind.name,
+        "kind_origin": corpus.kind_origin,
+        "own_split": corpus.given_split is not None,
         "source": corpus.source,
         "characters": len(corpus.text),
         "distinct_characters": len(set(corpus.text)),
