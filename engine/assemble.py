@@ -4,6 +4,7 @@ it has one."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -14,7 +15,7 @@ from engine.corpus import load_corpus
 from engine.device import pick_device, resolve_precision
 from engine.errors import PoetuiError
 from engine.kinds import MAX_VALIDATION_TOKENS
-from engine.model import LanguageModel
+from engine.model import build_model
 from engine.store import META, read_json
 from engine.tokenizer import Vocab
 from engine.trainer import Trainer
@@ -34,6 +35,8 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
             f"resume; delete it with `poetui models rm {model_dir.name}` and train it again."
         ) from None
     corpus = load_corpus(corpus_name, kind_name)
+    if meta["corpus"].get("reverse"):
+        corpus = replace(corpus, kind=corpus.kind.reversed())
     kind = corpus.kind
     train, val = corpus.split()
     train_ids = kind.encode(vocab, train)
@@ -43,7 +46,7 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     device = pick_device(config.device)
     precision = resolve_precision(config.precision, device)
     torch.manual_seed(config.seed)  # the same seed, the same initial weights
-    model = LanguageModel(model_config).to(device)
+    model = build_model(model_config).to(device)
     trainer = Trainer(model_dir, model, vocab, kind, kind.train_batches(train_ids, vocab, config),
                       val_ids, config, device, precision)
     if checkpoint.pointer(model_dir, "latest") is not None:

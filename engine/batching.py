@@ -18,6 +18,8 @@ class Batch:
     tokens: int  # targets that count
     carry: bool  # whether the recurrent state continues from the previous batch
     index: int  # position within the epoch, for resuming
+    src: torch.Tensor | None = None  # (B, S) source ids, pairs only
+    src_lengths: torch.Tensor | None = None  # (B,)
 
 
 class StreamBatches:
@@ -84,6 +86,43 @@ class RecordBatches:
                 y[row, : len(s) - 1] = s[1:]
             tokens = int((y != IGNORE).sum())
             yield Batch(torch.from_numpy(x), torch.from_numpy(y), tokens, False, w + 1)
+
+
+class PairBatches:
+    """Translation pairs: sources padded, targets as <bos> … → … <eos>, bucketed by length."""
+
+    def __init__(self, pairs: list[tuple[np.ndarray, np.ndarray]], batch: int, bos: int,
+                 eos: int, pad: int, max_len: int = 512) -> None:
+        self.pairs = [(s[:max_len], np.concatenate(([bos], t[: max_len - 2], [eos])))
+                      for s, t in pairs]
+        self.batch, self.pad = max(1, batch), pad
+        self.windows = (len(self.pairs) + self.batch - 1) // self.batch
+
+    def __len__(self) -> int:
+        return self.windows
+
+    def epoch(self, start: int = 0, seed: int = 0, shuffle: bool = True) -> Iterator[Batch]:
+        rng = np.random.default_rng(seed)
+        lengths = np.array([len(s) + len(t) for s, t in self.pairs], dtype=np.float64)
+        # Similar lengths share a batch (little padding); the batches come in random order.
+        jitter = rng.uniform(0, 2, len(lengths)) if shuffle else np.zeros(len(lengths))
+        order = np.argsort(lengths + jitter, kind="stable")
+        groups = [order[i : i + self.batch] for i in range(0, len(order), self.batch)]
+        if shuffle:
+            rng.shuffle(groups)
+        for w in range(start, len(groups)):
+            chosen = [self.pairs[i] for i in groups[w]]
+            src_len = np.array([max(len(s), 1) for s, _ in chosen], dtype=np.int64)
+            src = np.full((len(chosen), src_len.max()), self.pad, dtype=np.int64)
+            width = max(len(t) for _, t in chosen) - 1
+            x = np.full((len(chosen), width), self.pad, dtype=np.int64)
+            y = np.full((len(chosen), width), IGNORE, dtype=np.int64)
+            for row, (s, t) in enumerate(chosen):
+                src[row, : len(s)] = s
+                x[row, : len(t) - 1] = t[:-1]
+                y[row, : len(t) - 1] = t[1:]
+            yield Batch(torch.from_numpy(x), torch.from_numpy(y), int((y != IGNORE).sum()),
+                        False, w + 1, torch.from_numpy(src), torch.from_numpy(src_len))
 
 
 def eval_windows(ids: np.ndarray, batch: int, seq_len: int) -> Iterator[Batch]:

@@ -15,7 +15,7 @@ from engine.errors import PoetuiError
 CELLS = ("lstm", "gru", "rnn")
 LEVELS = ("char", "word")
 KINDS = ("stream", "records", "pairs")
-OPTIMIZERS = ("adamw", "adam", "sgd")
+OPTIMIZERS = ("adamw", "adam", "sgd", "rmsprop")
 SCHEDULES = ("cosine", "constant", "step")
 CLIP_MODES = ("norm", "value")  # norm: global norm; value: element-wise, as the numpy exercise
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -32,6 +32,11 @@ class ModelConfig:
     embed: int = 0  # 0: same as hidden
     dropout: float = 0.0  # between recurrent layers and before the head
     tie_weights: bool = False
+    # Translation (an encoder–decoder, chosen by a pairs corpus): the encoder reads both ways;
+    # the decoder attends to the encoder's outputs.
+    arch: str = "lm"  # lm | seq2seq
+    bidirectional: bool = False
+    attention: bool = False
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
@@ -43,6 +48,12 @@ class ModelConfig:
             raise ValueError("dropout must be in [0, 1)")
         if self.tie_weights and self.embed_size != self.hidden:
             raise ValueError("tied weights need the embedding size to equal the hidden size")
+        if self.arch not in ("lm", "seq2seq"):
+            raise ValueError(f"arch must be lm or seq2seq, not {self.arch!r}")
+        if self.arch == "seq2seq" and (self.cell != "lstm" or self.tie_weights):
+            raise ValueError("translation models are LSTMs without tied weights")
+        if self.bidirectional and self.hidden % 2:
+            raise ValueError("a bidirectional encoder needs an even hidden size")
 
     @property
     def embed_size(self) -> int:
@@ -55,12 +66,21 @@ class ModelConfig:
 def count_parameters(config: ModelConfig) -> int:
     """Parameter count without building the model (for the new-model screen's estimate)."""
     gates = {"lstm": 4, "gru": 3, "rnn": 1}[config.cell]
-    e, h, v = config.embed_size, config.hidden, config.vocab_size
-    # The first layer reads the embedding, the others the layer below (closed form: a billion
-    # layers must not take a billion additions to refuse).
-    rnn = gates * h * (e + h + 2) + (config.layers - 1) * gates * h * (2 * h + 2)
+    e, h, v, layers = config.embed_size, config.hidden, config.vocab_size, config.layers
+
+    def stack(width: int, directions: int = 1) -> int:
+        # The first layer reads the embedding, the others the layer below (closed form: a
+        # billion layers must not take a billion additions to refuse).
+        w = width // directions
+        return directions * (gates * w * (e + w + 2)
+                             + (layers - 1) * gates * w * (width + w + 2))
+
     head = (0 if config.tie_weights else v * h) + v
-    return v * e + rnn + head
+    if config.arch == "lm":
+        return v * e + stack(h) + head
+    attention = (h * h + 2 * h * h + h) if config.attention else 0
+    encoder = stack(h, 2 if config.bidirectional else 1)
+    return 2 * v * e + encoder + stack(h) + attention + head
 
 
 def training_memory(model: ModelConfig, batch: int, seq_len: int) -> int:

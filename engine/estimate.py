@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from engine.batching import IGNORE
 from engine.config import ModelConfig, count_parameters
 from engine.job import plan
-from engine.model import LanguageModel
+from engine.model import build_model
 
 PROBE_STEPS = 2  # the first step warms up; the second is timed too, keep the faster
 
@@ -28,20 +28,21 @@ def estimate(corpus_spec: str | None, preset: str | None = None, probe: bool = T
               "steps_per_epoch": len(batches), "seconds_per_step": None,
               "seconds_per_epoch": None}
     if probe and len(batches):
-        seconds = _probe(model_cfg, next(iter(batches.epoch(0, seed=train_cfg.seed))))
+        batch = next(iter(batches.epoch(0, seed=train_cfg.seed)))
+        seconds = _probe(model_cfg, p.corpus.kind, batch)
         result["seconds_per_step"] = seconds
         result["seconds_per_epoch"] = seconds * len(batches)
     return result
 
 
-def _probe(config: ModelConfig, batch) -> float:
+def _probe(config: ModelConfig, kind, batch) -> float:
     """The fastest of a few forward/backward/update steps on CPU (the first one warms up)."""
-    model = LanguageModel(config)
+    model = build_model(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     best = float("inf")
     for _ in range(PROBE_STEPS):
         started = time.perf_counter()
-        logits, _ = model(batch.x)
+        logits, _ = kind.forward(model, batch, None, "cpu")
         loss = F.cross_entropy(logits.flatten(0, 1), batch.y.flatten(), ignore_index=IGNORE)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

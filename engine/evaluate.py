@@ -17,13 +17,13 @@ from engine.batching import IGNORE
 from engine.corpus import read_text_file
 from engine.device import autocast, pick_device, resolve_precision
 from engine.errors import PoetuiError
+from engine.kinds import Kind
 from engine.loading import load_model
-from engine.model import LanguageModel
 
 
-def validation_loss(model: LanguageModel, batches: Iterable, device: torch.device,
-                    precision: str, interrupted: Callable[[], bool] | None = None,
-                    ) -> tuple[float, int] | None:
+def validation_loss(model: torch.nn.Module, kind: Kind, batches: Iterable,
+                    device: torch.device, precision: str,
+                    interrupted: Callable[[], bool] | None = None) -> tuple[float, int] | None:
     """(mean nats per token, tokens) over evaluation batches; carried state where they say so.
 
     ``interrupted`` is asked between batches (a training run takes its commands there, so a
@@ -39,7 +39,7 @@ def validation_loss(model: LanguageModel, batches: Iterable, device: torch.devic
                 return None
             state = state if b.carry else None
             with autocast(device, precision):
-                logits, state = model(b.x.to(device), state)
+                logits, state = kind.forward(model, b, state, device)
             loss = F.cross_entropy(logits.float().flatten(0, 1), b.y.to(device).flatten(),
                                    ignore_index=IGNORE, reduction="sum")
             total += float(loss)
@@ -49,9 +49,10 @@ def validation_loss(model: LanguageModel, batches: Iterable, device: torch.devic
 
 
 def evaluate_file(name: str, path: str | Path, device: str = "auto",
-                  precision: str = "fp32") -> dict:
+                  precision: str = "fp32", beam: int = 0) -> dict:
     """Loss in nats per token (mean and total), bits per token, perplexity, and how many tokens
-    fell outside the vocabulary. Records models read one record per line, <eos> included."""
+    fell outside the vocabulary. Records models read one record per line, <eos> included;
+    translation models also report chrF, BLEU and exact match (greedy, or a beam of ``beam``)."""
     loaded = load_model(name)
     vocab, kind = loaded.vocab, loaded.kind
     data = kind.parse(read_text_file(Path(path)))
@@ -63,9 +64,10 @@ def evaluate_file(name: str, path: str | Path, device: str = "auto",
         raise PoetuiError(f"{path} has too little text this model can read to measure a loss.")
     dev = pick_device(device)
     model = loaded.model.to(dev)
-    loss, tokens = validation_loss(model, kind.eval_batches(ids, vocab), dev,
+    loss, tokens = validation_loss(model, kind, kind.eval_batches(ids, vocab), dev,
                                    resolve_precision(precision, dev))  # type: ignore[misc]
     return {
+        **kind.quality(model, vocab, ids, beam),
         "model": name,
         "file": str(path),
         "loss": loss,

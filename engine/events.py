@@ -27,6 +27,7 @@ class EvalEvent:
     perplexity: float
     bits_per_token: float
     best: bool
+    chrf: float | None = None  # translation models: chrF of held-out pairs (0–1)
     kind: str = field(default="eval", init=False)
 
 

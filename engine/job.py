@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from engine import store
@@ -31,13 +31,15 @@ TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
 VOCAB_FIELDS = {"level", "min_freq", "lowercase"}
 
 
-def resolve_settings(preset: str | None, overrides: dict) -> tuple[str, dict]:
-    """(preset name, settings): the preset's values under the user's explicit ones."""
+def resolve_settings(preset: str | None, overrides: dict, default: str | None = None,
+                     ) -> tuple[str, dict]:
+    """(preset name, settings): the preset's values under the user's explicit ones. With no
+    preset: ``default`` (what the corpus kind suggests), else the level's default."""
     overrides = {k: v for k, v in overrides.items() if v is not None}
     level = overrides.get("level") or "char"
     if level not in LEVELS:
         raise PoetuiError(f"Unknown level '{level}'; use char or word.")
-    name = preset or DEFAULT_PRESET[level]
+    name = preset or default or DEFAULT_PRESET[level]
     if name not in PRESETS:
         raise PoetuiError(f"There is no preset named '{name}'; choose from "
                           f"{', '.join(PRESETS)}.")
@@ -49,7 +51,7 @@ def resolve_settings(preset: str | None, overrides: dict) -> tuple[str, dict]:
         for b in BUDGETS:  # one budget given by the user replaces the preset's
             settings.pop(b, None)
     settings.update(overrides)
-    unknown = set(settings) - MODEL_FIELDS - TRAIN_FIELDS - VOCAB_FIELDS - {"kind"}
+    unknown = set(settings) - MODEL_FIELDS - TRAIN_FIELDS - VOCAB_FIELDS - {"kind", "reverse"}
     if unknown:
         raise PoetuiError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
     return name, settings
@@ -68,10 +70,13 @@ class Plan:
 
 
 def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Plan:
-    preset_name, settings = resolve_settings(preset, overrides)
-    corpus = load_corpus(corpus_spec, settings.pop("kind", None))
+    corpus = load_corpus(corpus_spec, overrides.pop("kind", None))
+    preset_name, settings = resolve_settings(preset, overrides, corpus.kind.default_preset)
+    if settings.pop("reverse", False):
+        corpus = replace(corpus, kind=corpus.kind.reversed())
     level = settings.get("level", "char")
     kind = corpus.kind
+    settings.update(kind.model_settings())
     train_part = corpus.split()[0]
     vocab = Vocab.build(kind.texts(train_part), level, kind.specials(),
                         int(settings.get("min_freq", 1)), bool(settings.get("lowercase", False)))
@@ -135,7 +140,8 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
         "name": name,
         "created": time.time(),
         "preset": p.preset,
-        "corpus": {"name": corpus.name, "kind": corpus.kind.name, "source": corpus.source},
+        "corpus": {"name": corpus.name, "kind": corpus.kind.name, "source": corpus.source,
+                   "reverse": bool(getattr(corpus.kind, "reverse", False))},
         "level": p.level,
         "model": model.to_json(),
         "train": asdict(train),

@@ -2,13 +2,15 @@
 
 A kind is chosen once, where a corpus is loaded (``kind_named`` or ``guess``), and travels with
 it. It decides how the text splits into train and validation, which special tokens the
-vocabulary needs, how text becomes ids and ids become training and evaluation batches, what is
-too little to train on, where generation starts and what one generated item is. The trainer,
+vocabulary needs, how text becomes ids and ids become training and evaluation batches, which
+model learns it (a language model, or an encoder–decoder for translation pairs) and how a batch
+goes through it, what is too little to train on, where generation starts, what one generated
+item is and what the live sample shows, and which quality figures go beside the loss. The trainer,
 evaluation, estimates, the sampler and the screens ask the kind; nothing outside this module
 compares a kind's name.
 
-Importing this module costs no PyTorch: batching (which needs it) is imported by the methods
-that make batches, which only run where PyTorch is loaded anyway.
+Importing this module costs no PyTorch: batching, sampling and translation (which need it) are
+imported by the methods that use them, which only run where PyTorch is loaded anyway.
 """
 
 from __future__ import annotations
@@ -29,10 +31,51 @@ MAX_VALIDATION_TOKENS = 250_000  # keeps each evaluation to seconds on a CPU
 EVAL_BATCH, EVAL_SEQ_LEN = 16, 256
 
 
-class StreamKind:
+def _seeded_split(items: list) -> tuple[list, list]:
+    """A seeded random 10 % of the items is validation (the same every time)."""
+    order = list(range(len(items)))
+    random.Random(SPLIT_SEED).shuffle(order)
+    n_val = max(1, int(len(items) * VALIDATION_FRACTION)) if len(items) > 1 else 0
+    val_ids = set(order[:n_val])
+    return ([x for i, x in enumerate(items) if i not in val_ids],
+            [x for i, x in enumerate(items) if i in val_ids])
+
+
+class _LanguageKind:
+    """What streams and records share: a language model, which generates text by sampling."""
+
+    default_preset = None  # the level's default (engine.presets.DEFAULT_PRESET)
+
+    def model_settings(self) -> dict:
+        return {}  # a LanguageModel (engine.model)
+
+    def forward(self, model, batch, state, device):
+        """(logits (B, T, V), state) of one batch; ``state`` carries across stream windows."""
+        return model(batch.x.to(device), state)
+
+    def live_text(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> str:
+        """The sample shown while training: a stretch of text, or a few items."""
+        from engine.config import SampleConfig
+        from engine.sampler import Sampler
+
+        count, per_item = self.live_sample(length)
+        config = SampleConfig(length=per_item, temperature=0.8, seed=seed)
+        items = Sampler(model, vocab, self).items("", config, count)
+        return self.separator.join("".join(item) for item in items)
+
+    def quality(self, model, vocab: Vocab, ids, beam: int = 0) -> dict:
+        return {}  # the loss says it all for a language model
+
+    def reversed(self) -> Kind:
+        raise PoetuiError("--reverse swaps the two sides of translation pairs; this corpus "
+                          f"is a {self.name} corpus, not pairs.")
+
+
+class StreamKind(_LanguageKind):
     """One long text, read as B parallel streams in TBPTT windows (char-rnn style)."""
 
     name = "stream"
+    translates = False
     itemised = False  # generation writes one stretch of text, not a list of items
     separator = "\n\n"  # between successive samples
 
@@ -97,10 +140,11 @@ class StreamKind:
         return {}
 
 
-class RecordsKind:
+class RecordsKind(_LanguageKind):
     """One example per line (a name, a poem): each trained and generated from <bos> to <eos>."""
 
     name = "records"
+    translates = False
     itemised = True
     separator = "\n"
 
@@ -113,14 +157,7 @@ class RecordsKind:
 
     def split(self, text: str) -> tuple[list[str], list[str]]:
         """A seeded random 10 % of the records is validation."""
-        records = self.parse(text)
-        order = list(range(len(records)))
-        random.Random(SPLIT_SEED).shuffle(order)
-        n_val = max(1, int(len(records) * VALIDATION_FRACTION)) if len(records) > 1 else 0
-        val_ids = set(order[:n_val])
-        train = [r for i, r in enumerate(records) if i not in val_ids]
-        val = [r for i, r in enumerate(records) if i in val_ids]
-        return train, val
+        return _seeded_split(self.parse(text))
 
     def specials(self) -> list[str]:
         return [PAD, BOS, EOS]
@@ -167,23 +204,111 @@ class RecordsKind:
         return {"records": len(data)}
 
 
-class PairsKind(RecordsKind):
-    """Source<TAB>target lines, for translation. Until the encoder–decoder exists, a pairs
-    corpus is refused rather than trained as something it is not. Models made as pairs by
-    earlier versions (trained as records) still sample and evaluate as records."""
+class PairsKind:
+    """Source<TAB>target lines (extra columns ignored), for translation: an encoder–decoder
+    reads the source and writes the target, character by character. ``reverse`` trains the
+    other direction."""
 
     name = "pairs"
+    translates = True  # an encoder–decoder: `poetui translate`, the translate screen
+    itemised = False
+    separator = "\n"
 
-    def check(self, ids: list[np.ndarray], config: TrainConfig) -> None:
-        raise PoetuiError(
-            "Translation models for tab-separated pairs are not available yet; to train this "
-            "file as a language model of whole lines meanwhile, add --kind records."
-        )
+    def __init__(self, reverse: bool = False) -> None:
+        self.reverse = reverse
+
+    def reversed(self) -> PairsKind:
+        return PairsKind(not self.reverse)
+
+    def parse(self, text: str) -> list[tuple[str, str]]:
+        pairs = []
+        for line in text.splitlines():
+            columns = line.split("\t")
+            if len(columns) >= 2 and columns[0].strip() and columns[1].strip():
+                source, target = columns[0].strip(), columns[1].strip()
+                pairs.append((target, source) if self.reverse else (source, target))
+        return pairs
+
+    def texts(self, data: list[tuple[str, str]]) -> list[str]:
+        return [side for pair in data for side in pair]
+
+    def split(self, text: str) -> tuple[list, list]:
+        """A seeded random 10 % of the pairs is validation."""
+        return _seeded_split(self.parse(text))
+
+    def specials(self) -> list[str]:
+        return [PAD, BOS, EOS]
+
+    default_preset = "translate"
+
+    def model_settings(self) -> dict:
+        return {"arch": "seq2seq"}
+
+    def encode(self, vocab: Vocab, data: list[tuple[str, str]], limit: int | None = None,
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+        ids, used = [], 0
+        for source, target in data:
+            if limit is not None and used >= limit:
+                break
+            ids.append((vocab.encode_array(source), vocab.encode_array(target)))
+            used += len(ids[-1][1])
+        return ids
+
+    def check(self, ids: list, config: TrainConfig) -> None:
+        if not ids:
+            raise PoetuiError("The corpus has no pairs to train on; give one "
+                              "source<TAB>target pair per line.")
+
+    def enough_to_score(self, ids: list) -> bool:
+        return bool(ids)
+
+    def train_batches(self, ids: list, vocab: Vocab, config: TrainConfig):
+        from engine.batching import PairBatches
+
+        return PairBatches(ids, config.batch, vocab.bos_id, vocab.eos_id, vocab.pad_id,
+                           config.seq_len)
+
+    def eval_batches(self, ids: list, vocab: Vocab) -> Iterator:
+        from engine.batching import PairBatches
+
+        return PairBatches(ids, EVAL_BATCH * 4, vocab.bos_id, vocab.eos_id,
+                           vocab.pad_id).epoch(shuffle=False)
+
+    def forward(self, model, batch, state, device):
+        """Teacher forcing: the whole target at once; nothing carries between batches."""
+        logits = model(batch.src.to(device), batch.src_lengths, batch.x.to(device))
+        return logits, None
+
+    def live_text(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> str:
+        """A few fixed held-out sentences, translated, beside their references."""
+        from engine.translate import Translator
+
+        shown = val_ids[:LIVE_TRANSLATIONS]
+        hypotheses = Translator(model, vocab).greedy([list(s) for s, _ in shown])
+        return "\n".join(f"{vocab.decode(s)} → {h}   ({vocab.decode(t)})"
+                         for (s, t), h in zip(shown, hypotheses, strict=True))
+
+    def quality(self, model, vocab: Vocab, ids: list, beam: int = 0) -> dict:
+        """chrF, BLEU and exact match of the translations (greedy, or beam of width ``beam``)."""
+        from engine.translate import Translator, quality
+
+        translator = Translator(model, vocab)
+        sources = [list(s) for s, _ in ids]
+        if beam > 1:
+            hypotheses = [translator.beam(translator.source(vocab.decode(s)), beam)[0][0]
+                          for s in sources]
+        else:
+            hypotheses = translator.greedy(sources)
+        return quality(hypotheses, [vocab.decode(t) for _, t in ids])
+
+    def describe(self, data: list) -> dict:
+        return {"pairs": len(data)}
 
 
 _KINDS = {k.name: k for k in (StreamKind(), RecordsKind(), PairsKind())}
 
 Kind = StreamKind | RecordsKind | PairsKind
+LIVE_TRANSLATIONS = 3
 
 
 def kind_named(name: str) -> Kind:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from engine import checkpoint, store
 from engine.config import ModelConfig
 from engine.errors import PoetuiError
 from engine.kinds import Kind, kind_named
-from engine.model import LanguageModel
+from engine.model import build_model
 from engine.sampler import Sampler
 from engine.store import META
 from engine.tokenizer import Vocab
@@ -19,14 +21,25 @@ from engine.tokenizer import Vocab
 class LoadedModel:
     name: str
     path: Path
-    model: LanguageModel
+    model: torch.nn.Module  # a LanguageModel, or a Seq2Seq for a translation model
     vocab: Vocab
     kind: Kind
     meta: dict
     state: dict  # the checkpoint's state.json
 
     def sampler(self) -> Sampler:
+        if self.kind.translates:
+            raise PoetuiError(f"Model '{self.name}' translates rather than writes; use "
+                              f"`poetui translate {self.name} TEXT`.")
         return Sampler(self.model, self.vocab, self.kind)
+
+    def translator(self):
+        from engine.translate import Translator
+
+        if not self.kind.translates:
+            raise PoetuiError(f"Model '{self.name}' writes text rather than translates; use "
+                              f"`poetui sample {self.name}`.")
+        return Translator(self.model, self.vocab)
 
 
 def load_model(name: str, which: str = "best") -> LoadedModel:
@@ -35,8 +48,10 @@ def load_model(name: str, which: str = "best") -> LoadedModel:
     meta = store.read_json(path / META)
     try:
         vocab = Vocab.load(path / "vocab.json")
-        model = LanguageModel(ModelConfig(**meta["model"]))
+        model = build_model(ModelConfig(**meta["model"]))
         kind = kind_named(meta["corpus"]["kind"])
+        if meta["corpus"].get("reverse"):
+            kind = kind.reversed()
     except (OSError, ValueError, KeyError, TypeError, PoetuiError):
         raise PoetuiError(
             f"The settings or vocabulary of model '{name}' are damaged; delete it with "

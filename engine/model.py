@@ -39,6 +39,15 @@ class LanguageModel(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
 
+def build_model(config: ModelConfig) -> torch.nn.Module:
+    """The model a configuration describes: a language model, or a translation model."""
+    if config.arch == "seq2seq":
+        from engine.seq2seq import Seq2Seq
+
+        return Seq2Seq(config)
+    return LanguageModel(config)
+
+
 def detach_state(state: State | None) -> State | None:
     if state is None:
         return None

@@ -49,6 +49,16 @@ PRESETS: dict[str, Preset] = {
         Preset("word", "word-level Shakespeare LSTM: 128 units, frequency cut-off 5", dict(
             level="word", min_freq=5, cell="lstm", layers=1, hidden=128, seq_len=35, batch=32,
             lr=3e-3, epochs=20)),
+        Preset("translate", "translation (default for pairs): a bidirectional LSTM encoder, "
+               "a decoder that attends to it, dropout; tuned for a CPU", dict(
+            level="char", cell="lstm", layers=1, hidden=256, embed=64, bidirectional=True,
+            attention=True, dropout=0.2, batch=64, seq_len=128, lr=3e-3, beta2=0.98,
+            warmup=50, average=0.99, minutes=10.0)),
+        Preset("keras-seq2seq", "the Keras lstm_seq2seq example: 256-unit LSTM encoder and "
+               "decoder, the encoder's final state starting the decoder, RMSprop, batch 64", dict(
+            level="char", cell="lstm", layers=1, hidden=256, batch=64, seq_len=128,
+            optimizer="rmsprop", lr=1e-3, schedule="constant", clip=1e9, warmup=0,
+            minutes=10.0)),
         Preset("ptb-small", "Zaremba's small PTB recipe: 2×200 LSTM, SGD lr 1, halved after "
                "epoch 4", dict(
             level="word", min_freq=3, cell="lstm", layers=2, hidden=200, seq_len=20, batch=20,

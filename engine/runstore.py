@@ -79,6 +79,8 @@ class RunWriter:
                 "INSERT INTO evals VALUES (?,?,?,?,?,?)",
                 (*(getattr(event, f) for f in EVAL_FIELDS), now),
             )
+            if event.chrf is not None:  # translation: the latest held-out chrF
+                self.set_status(chrf=event.chrf)
         elif kind == "sample":
             self.db.execute("INSERT INTO samples VALUES (?,?,?)", (event.step, event.text, now))
         elif kind == "state":

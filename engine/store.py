@@ -82,6 +82,7 @@ class ModelSummary:
     parameters: int
     steps: int
     best_val_loss: float | None
+    chrf: float | None  # translation models: held-out chrF of the best checkpoint (0–1)
     last_trained: float | None  # unix time
     state: str  # idle, or starting | training | paused while a process trains it
     path: Path
@@ -101,7 +102,8 @@ def summary(name: str) -> ModelSummary:
         meta = read_json(path / META)
     except PoetuiError:
         # Listed, not hidden: a model whose settings cannot be read still holds checkpoints.
-        return ModelSummary(name, "?", "?", "?", "?", 0, 0, 0, 0, None, None, "damaged", path)
+        return ModelSummary(name, "?", "?", "?", "?", 0, 0, 0, 0, None, None, None, "damaged",
+                            path)
     model = meta.get("model", {})
     latest = _pointer(path, "latest")
     best = _pointer(path, "best")
@@ -117,6 +119,7 @@ def summary(name: str) -> ModelSummary:
         parameters=int(meta.get("parameters", 0)),
         steps=int((latest or {}).get("step", 0)),
         best_val_loss=(best or {}).get("val_loss"),
+        chrf=(best or {}).get("chrf"),
         last_trained=(latest or {}).get("time"),
         state=state if state in LIVE else "idle",
         path=path,

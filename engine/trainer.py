@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from engine import checkpoint
 from engine.averaging import WeightAverage
 from engine.batching import IGNORE, Batch
-from engine.config import SampleConfig, TrainConfig
+from engine.config import TrainConfig
 from engine.device import autocast
 from engine.errors import PoetuiError
 from engine.evaluate import validation_loss
@@ -39,11 +39,11 @@ from engine.events import (
 )
 from engine.kinds import Kind
 from engine.model import LanguageModel, detach_state
-from engine.sampler import Sampler
 from engine.tokenizer import Vocab
 
 Emit = Callable[[Event], None]
 MAX_REWINDS = 3  # divergences a run recovers from before it gives up
+QUALITY_ITEMS = 500  # held-out items a translation model is scored on at each evaluation
 
 
 class Diverged(Exception):
@@ -69,6 +69,7 @@ class Trainer:
         self.tokens_seen = 0
         self.best_val: float | None = None
         self.last_val: float | None = None
+        self.last_chrf: float | None = None  # translation models
         self.carried = None  # recurrent state carried into the next window (streams)
         self.poll_interval = 0.25  # seconds between control() calls
         self.resumed = False
@@ -88,6 +89,9 @@ class Trainer:
         cfg, params = self.config, self.model.parameters()
         if cfg.optimizer == "sgd":
             return torch.optim.SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        if cfg.optimizer == "rmsprop":  # Keras' RMSprop: rho 0.9, epsilon 1e-7
+            return torch.optim.RMSprop(params, lr=cfg.lr, alpha=0.9, eps=1e-7,
+                                       weight_decay=cfg.weight_decay)
         cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
         return cls(params, lr=cfg.lr, betas=(0.9, cfg.beta2), weight_decay=cfg.weight_decay)
 
@@ -127,6 +131,7 @@ class Trainer:
         if self._clock is not None:
             self._clock = time.monotonic()  # the clock goes on from the restored time
         self.best_val, self.last_val = state.get("best_val_loss"), state.get("val_loss")
+        self.last_chrf = state.get("chrf")
         self.resumed = True
 
     # -- schedule ----------------------------------------------------------------------------
@@ -274,10 +279,10 @@ class Trainer:
         lr = self.learning_rate()
         for group in optimizer.param_groups:
             group["lr"] = lr
-        x, y = batch.x.to(self.device), batch.y.to(self.device)
+        y = batch.y.to(self.device)
         state = self.carried if batch.carry else None
         with autocast(self.device, self.precision):
-            logits, state = model(x, state)
+            logits, state = self.kind.forward(model, batch, state, self.device)
         loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=IGNORE)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -354,8 +359,8 @@ class Trainer:
         self.activity = "evaluating"
         emit(StateEvent("evaluating"))
         batches = self.kind.eval_batches(self.val_ids, self.vocab)
-        result = validation_loss(self.kept_model, batches, self.device, self.precision,
-                                 lambda: self._take_commands(emit))
+        result = validation_loss(self.kept_model, self.kind, batches, self.device,
+                                 self.precision, lambda: self._take_commands(emit))
         self.activity = "training"
         if result is None:
             return None
@@ -367,18 +372,21 @@ class Trainer:
         best = self.best_val is None or val < self.best_val
         if best:
             self.best_val = val
-        emit(EvalEvent(self.step, val, math.exp(min(val, 50)), val / math.log(2), best))
+        # Translation: chrF of a few hundred held-out pairs, so the user sees it learn.
+        scores = self.kind.quality(self.kept_model, self.vocab, self.val_ids[:QUALITY_ITEMS])
+        self.model.train()
+        self.last_chrf = scores.get("chrf")
+        emit(EvalEvent(self.step, val, math.exp(min(val, 50)), val / math.log(2), best,
+                       scores.get("chrf")))
         if save:
             self.save(emit, ("latest", "best") if best else ("latest",))
         return val
 
     def sample(self, emit: Emit) -> None:
-        # The sampler steps over its own copy of the weights: the model's mode is untouched.
-        sampler = Sampler(self.kept_model, self.vocab, self.kind)
-        count, length = self.kind.live_sample(self.config.sample_length)
-        config = SampleConfig(length=length, temperature=0.8, seed=self.config.seed + self.step)
-        items = ("".join(item) for item in sampler.items("", config, count))
-        emit(SampleEvent(self.step, self.kind.separator.join(items)))
+        text = self.kind.live_text(self.kept_model, self.vocab, self.val_ids,
+                                   self.config.sample_length, self.config.seed + self.step)
+        self.model.train()  # a translator puts the model in eval mode
+        emit(SampleEvent(self.step, text))
 
     def save(self, emit: Emit, which: tuple[str, ...]) -> None:
         """Checkpoint; weights that are not all finite are never written over good ones."""
@@ -392,7 +400,7 @@ class Trainer:
         state = {
             "step": self.step, "epoch": self.epoch, "position": self.position,
             "elapsed": self.elapsed, "wall": self.wall, "tokens_seen": self.tokens_seen,
-            "lr_scale": self.lr_scale,
+            "lr_scale": self.lr_scale, "chrf": self.last_chrf,
             "val_loss": self.last_val, "best_val_loss": self.best_val,
             "train_config": asdict(self.config),
         }

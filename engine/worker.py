@@ -8,6 +8,7 @@ viewer can attach to it.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sqlite3
@@ -126,19 +127,25 @@ def _store_error(exc: sqlite3.Error, model_dir: Path) -> PoetuiError:
     return write_failure(exc, model_dir, "the last checkpoint is intact")
 
 
-def spawn(name: str) -> int:
+def spawn(name: str, changes: dict | None = None) -> int:
     """Start ``python -m engine.worker NAME`` detached from this terminal; return its pid.
+    ``changes`` (a new budget …) are checked here and written by the worker under its lock.
 
     Explicit file descriptors and a new session: Textual replaces stdout/stderr (so
     multiprocessing fails inside a running app), and SIGHUP must not reach the run.
     """
+    from engine.job import resumed_settings
+
+    if changes:
+        resumed_settings(name, changes)  # a refusal is a sentence here, not a dead worker
     model_dir = store.existing(name)
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)}
     with open(model_dir / LOG, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "engine.worker", name],
+            [sys.executable, "-m", "engine.worker", name,
+             *(["--changes", json.dumps(changes)] if changes else [])],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True, env=env, cwd=str(root),
         )
@@ -148,6 +155,7 @@ def spawn(name: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine.worker")
     parser.add_argument("name")
+    parser.add_argument("--changes", help="training settings to change first, as JSON")
     args = parser.parse_args(argv)
     stop = {"requested": False}
 
@@ -157,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, on_term)
     try:
-        run_training(store.existing(args.name), stop_requested=lambda: stop["requested"])
+        run_training(store.existing(args.name), stop_requested=lambda: stop["requested"],
+                     changes=json.loads(args.changes) if args.changes else None)
     except PoetuiError as exc:
         print(f"poetui worker: {exc}", file=sys.stderr)
         return 1

@@ -79,7 +79,7 @@ def test_corpus_commands(names_file):
 @pytest.mark.parametrize("content, phrase", [
     (b"", "is empty"),
     (b"\x00\x01\x02\x03ELF", "binary"),
-    (b"\xff\xfe\xfa not utf8", "not UTF-8"),
+    (b"caf\xe9 cr\xe8me", "not UTF-8"),
 ])
 def test_bad_corpus_files(tmp_path, content, phrase):
     bad = tmp_path / "bad.txt"

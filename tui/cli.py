@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--embed", type=int, help="embedding size (default: the hidden size)")
     t.add_argument("--dropout", type=float)
     t.add_argument("--tie-weights", action="store_true", default=None)
+    t.add_argument("--reverse", action="store_true", default=None,
+                   help="translation pairs: train the target-to-source direction")
+    t.add_argument("--bidirectional", action=argparse.BooleanOptionalAction,
+                   help="translation: the encoder reads both ways")
+    t.add_argument("--attention", action=argparse.BooleanOptionalAction,
+                   help="translation: the decoder attends to the encoder's outputs")
     t.add_argument("--seq-len", type=int)
     t.add_argument("--batch", type=int)
     t.add_argument("--lr", type=float)
@@ -109,7 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="a model's loss on any text file")
     e.add_argument("name")
     e.add_argument("file")
+    e.add_argument("--beam", type=int, default=0, help="translation models: score beam "
+                   "search of this width instead of greedy decoding")
     e.add_argument("--json", action="store_true")
+
+    tr = sub.add_parser("translate", help="translate with a model trained on pairs, streamed")
+    tr.add_argument("name")
+    tr.add_argument("text", nargs="?", help="the sentence (default: each line of stdin)")
+    tr.add_argument("--beam", type=int, default=0, help="beam search of this width")
+    tr.add_argument("--n-best", type=int, default=1, help="with --beam: how many "
+                    "translations, best first, with their scores")
 
     m = sub.add_parser("models", help="list, inspect, rename or delete models")
     m.add_argument("action", nargs="?", choices=["list", "info", "rm", "rename"], default="list")
@@ -137,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 TRAIN_OPTIONS = ("kind", "level", "min_freq", "cell", "layers", "hidden", "embed", "dropout",
-                 "tie_weights", "seq_len", "batch", "lr", "optimizer", "schedule", "clip",
+                 "tie_weights", "reverse", "bidirectional", "attention", "seq_len", "batch",
+                 "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
                  "device", "precision", "threads", "checkpoint_minutes")
 
@@ -154,6 +170,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         job.resumed_settings(args.name, overrides)  # checked now, written under the run's lock
         model_dir, changes = store.existing(args.name), overrides
     else:
+        from tui.download_bar import ensure_downloaded
+
+        ensure_downloaded(args.corpus)  # a catalog corpus not cached yet: fetched first
         model_dir = job.create_model(args.corpus, args.name, args.preset, **overrides)
     if args.detach:
         return _detach(model_dir, changes)
@@ -198,13 +217,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         done = run_training(model_dir, shown(progress.update), lambda: stop["requested"],
                             changes)
     if not stop["hung_up"]:
-        progress.summary(done)
+        from engine.kinds import kind_named
+
+        progress.summary(done, "translate" if kind_named(meta["corpus"]["kind"]).translates
+                         else "sample")
     return 0
 
 
 def _detach(model_dir: Path, changes: dict | None) -> int:
     """Train in the background process the app uses; it outlives this terminal."""
-    from engine.job import update_budget
     from engine.runlock import is_locked
     from engine.worker import spawn
 
@@ -212,9 +233,7 @@ def _detach(model_dir: Path, changes: dict | None) -> int:
     if is_locked(model_dir):
         raise PoetuiError(f"Model '{name}' is already training in another process; attach to "
                           f"it with `poetui attach {name}`.")
-    if changes:
-        update_budget(name, changes)
-    pid = spawn(name)
+    pid = spawn(name, changes)  # the worker writes the changes once it holds the lock
     print(f"Training '{name}' in the background (process {pid}). Watch it with "
           f"`poetui attach {name}`; stop it there with s, or with `kill {pid}` (it saves a "
           "checkpoint first).")
@@ -265,13 +284,45 @@ def _check_utf8(flag: str, text: str) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     from engine.evaluate import evaluate_file
 
-    result = evaluate_file(args.name, args.file)
+    if args.beam < 0:
+        raise PoetuiError("--beam is a beam width: 1 or more (0: greedy).")
+    result = evaluate_file(args.name, args.file, beam=args.beam)
     if args.json:
         print(json.dumps(result))
-    else:
-        print(f"{result['file']}: loss {result['loss']:.4f} nats/token, "
-              f"{result['bits_per_token']:.3f} bits/token, perplexity {result['perplexity']:.2f} "
-              f"over {result['tokens']:,} tokens ({result['oov']:,} outside the vocabulary)")
+        return 0
+    print(f"{result['file']}: loss {result['loss']:.4f} nats/token, "
+          f"{result['bits_per_token']:.3f} bits/token, perplexity {result['perplexity']:.2f} "
+          f"over {result['tokens']:,} tokens ({result['oov']:,} outside the vocabulary)")
+    if "chrf" in result:
+        decoding = f"beam {args.beam}" if args.beam > 1 else "greedy"
+        print(f"translations ({decoding}): chrF {result['chrf']:.3f}, BLEU "
+              f"{result['bleu']:.3f}, exact match {result['exact']:.1%}")
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from engine.loading import load_model
+
+    if args.beam < 0 or args.n_best < 1:
+        raise PoetuiError("--beam is a width of 1 or more, and --n-best at least 1.")
+    translator = load_model(args.name).translator()
+    lines = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
+    told: set[str] = set()
+    for line in lines:
+        _check_utf8("TEXT", line)
+        source = translator.source(line)
+        if source.notice and source.notice not in told:  # said once, then dropped
+            told.add(source.notice)
+            print(source.notice, file=sys.stderr)
+        if args.beam > 1 or args.n_best > 1:
+            for text, score in translator.beam(source, max(args.beam, args.n_best),
+                                               args.n_best):
+                print(f"{score:8.3f}  {text}" if args.n_best > 1 else text, flush=True)
+            continue
+        for piece in translator.stream(source):
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+        sys.stdout.write("\n")
     return 0
 
 
@@ -376,6 +427,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
+                "translate": cmd_translate,
                 "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach}
     try:
         if args.command is None:

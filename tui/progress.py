@@ -74,11 +74,11 @@ class TrainingProgress:
         elif kind == "state" and event.state == "paused":
             self.progress.console.print("paused")
 
-    def summary(self, done) -> None:
+    def summary(self, done, command: str = "sample") -> None:
         val = f"{done.val_loss:.4f}" if done.val_loss is not None else "—"
         verb = "Trained" if done.reason == "budget" else "Stopped"
         self.console.print(
             f"{verb} [bold]{done.model}[/]: {done.steps:,} steps, {done.epochs:g} epochs, "
             f"validation loss {val}, {done.tokens_per_second:,.0f} tokens/s, "
             f"{_duration(done.elapsed)} of training. "
-            f"Sample it: [bold]poetui sample {done.model}[/]", highlight=False)
+            f"Try it: [bold]poetui {command} {done.model}[/]", highlight=False)
