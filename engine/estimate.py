@@ -1,21 +1,21 @@
-"""Before training: the parameter count and the time an epoch will take on this machine.
+"""Before training: the parameter count, the time a step and an epoch will take on this
+machine, and what a whole budget buys.
 
 The time comes from a probe: a few real optimiser steps of the configured model on the first
-batch of the corpus, so it reflects this CPU/GPU, the cell, the sizes and the batch shape."""
+batch of the corpus, so it reflects this CPU/GPU, the cell, the sizes and the batch shape.
+PyTorch is imported inside the functions that need it: the new-model screen imports this
+module for ``budget_cost`` as it paints."""
 
 from __future__ import annotations
 
 import time
 
-import torch
-import torch.nn.functional as F
-
-from engine.batching import IGNORE
 from engine.config import ModelConfig, count_parameters
 from engine.job import plan
-from engine.model import build_model
 
-PROBE_STEPS = 2  # the first step warms up; the second is timed too, keep the faster
+# The first steps warm up (oneDNN builds its kernels): the fastest of the later ones is the
+# figure; two alone gave estimates 15× apart on a busy machine.
+PROBE_STEPS = 5
 
 
 def estimate(corpus_spec: str | None, preset: str | None = None, probe: bool = True,
@@ -35,17 +35,35 @@ def estimate(corpus_spec: str | None, preset: str | None = None, probe: bool = T
     return result
 
 
+def budget_cost(estimate: dict, unit: str, amount: float) -> dict | None:
+    """{seconds, steps, epochs} of a budget of ``amount`` ``unit`` (steps, epochs, minutes),
+    from an ``estimate``; None when the probe did not run."""
+    per_step, steps_per_epoch = estimate.get("seconds_per_step"), estimate["steps_per_epoch"]
+    if not per_step or not steps_per_epoch:
+        return None
+    steps = {"steps": amount, "epochs": amount * steps_per_epoch,
+             "minutes": amount * 60 / per_step}[unit]
+    return {"seconds": steps * per_step, "steps": steps, "epochs": steps / steps_per_epoch}
+
+
 def _probe(config: ModelConfig, kind, batch) -> float:
-    """The fastest of a few forward/backward/update steps on CPU (the first one warms up)."""
+    """The fastest of a few forward/backward/update steps on CPU (the first ones warm up)."""
+    import torch
+    import torch.nn.functional as F
+
+    from engine.batching import IGNORE
+    from engine.model import build_model
+
     model = build_model(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     best = float("inf")
-    for _ in range(PROBE_STEPS):
+    for i in range(PROBE_STEPS):
         started = time.perf_counter()
         logits, _ = kind.forward(model, batch, None, "cpu")
         loss = F.cross_entropy(logits.flatten(0, 1), batch.y.flatten(), ignore_index=IGNORE)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        best = min(best, time.perf_counter() - started)
+        if i > 0:  # the first step builds kernels: never the figure
+            best = min(best, time.perf_counter() - started)
     return best

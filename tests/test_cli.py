@@ -111,7 +111,7 @@ def test_corrupt_checkpoint_is_named_and_nothing_else_is_touched(pattern_file, p
 
 
 def test_configs_and_model_creation_import_no_torch():
-    code = ("import sys, engine.config, engine.job, engine.kinds, engine.corpus;"
+    code = ("import sys, engine.config, engine.job, engine.kinds, engine.corpus, engine.estimate;"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

@@ -182,3 +182,14 @@ def test_evaluations_say_so_and_a_stop_cuts_one_short(names_file):
     assert done.reason == "stopped" and done.steps == 5
     assert not [e for e in events if e.kind == "eval"]  # the evaluation was cut short
     assert checkpoint.pointer(trainer.dir, "latest")["step"] == 5
+
+
+def test_estimates_price_the_whole_budget(pattern_file):
+    from engine.estimate import budget_cost, estimate
+
+    result = estimate(str(pattern_file), "tiny")
+    assert result["seconds_per_step"] > 0 and result["steps_per_epoch"] > 0
+    per_step, per_epoch = result["seconds_per_step"], result["steps_per_epoch"]
+    assert budget_cost(result, "steps", 100)["seconds"] == pytest.approx(100 * per_step)
+    assert budget_cost(result, "epochs", 2)["steps"] == pytest.approx(2 * per_epoch)
+    assert budget_cost(result, "minutes", 1)["seconds"] == pytest.approx(60)
