@@ -198,7 +198,9 @@ def _receive(response, partial: Path, have: int, size: int | None, report: Progr
                             f"The download of '{card.name}' was cancelled; fetch it again to "
                             "resume where it stopped.")
                     try:
-                        block = response.read(BLOCK)
+                        # read1: whatever has arrived (up to a block), so a cancel or the
+                        # progress never waits on a stalled connection for a whole block.
+                        block = response.read1(BLOCK)
                     except (http.client.HTTPException, OSError) as exc:  # reset, timeout
                         return have, type(exc).__name__ if not str(exc) else str(exc)
                     if not block:

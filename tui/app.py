@@ -16,10 +16,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.theme import Theme
 
 from engine import store
 from engine.errors import PoetuiError
+from engine.kinds import kind_named
 from engine.runlock import is_locked
+from engine.runstore import LIVE
 from tui import settings
 
 # Below this the layouts cannot hold their panels; the app says so instead of drawing garbage.
@@ -30,6 +33,8 @@ class PoetuiApp(App):
     # Absolute, so subclasses elsewhere (the snapshot tests') find the stylesheet too.
     CSS_PATH = Path(__file__).parent / "poetui.tcss"
     TITLE = "poetui"
+    # Below 80 columns screens get the -narrow class: side panels give way (see poetui.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", show=False, id="app.help_q"),
@@ -40,6 +45,8 @@ class PoetuiApp(App):
         self.attach_to = attach
         # Runs this session started or watched: quitting with one alive asks detach or stop.
         self.watched_runs: set[str] = set()
+        # The model whose dashboard or desk was opened last: the library's cursor returns to it.
+        self.came_from: str | None = None
         saved = settings.load().get("theme")
         if saved in self.available_themes:
             self.theme = saved
@@ -58,24 +65,40 @@ class PoetuiApp(App):
         from tui.screens.dashboard import DashboardScreen
 
         self.watched_runs.add(name)
+        self.came_from = name
         self.push_screen(DashboardScreen(name))
 
     def open_desk(self, name: str, which: str = "best") -> None:
-        from tui.screens.desk import DeskScreen
+        """Write with ``name``: the writing desk, or the translate screen for a model that
+        translates (every "write" key and command comes here, so each opens the right one)."""
+        self.came_from = name
+        try:
+            translating = translates(store.summary(name))
+        except PoetuiError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if translating:
+            from tui.screens.translate import TranslateScreen
 
-        self.push_screen(DeskScreen(name, which))
+            self.push_screen(TranslateScreen(name, which))
+        else:
+            from tui.screens.desk import DeskScreen
+
+            self.push_screen(DeskScreen(name, which))
 
     def open_new_model(self) -> None:
         from tui.screens.new_model import NewModelScreen
 
         self.push_screen(NewModelScreen())
 
-    def start_run(self, name: str) -> None:
-        """Spawn the training process for ``name`` and show its dashboard."""
+    def start_run(self, name: str, changes: dict | None = None) -> None:
+        """Spawn the training process for ``name`` and show its dashboard. ``changes`` (a new
+        budget) go to the process, which writes them under the model's lock; spawn checks
+        them first, so a refusal is a sentence here and nothing is written."""
         from engine.worker import spawn
 
         try:
-            spawn(name)
+            spawn(name, changes)
         except (PoetuiError, OSError) as exc:
             self.notify(str(exc), severity="error")
             return
@@ -124,6 +147,17 @@ class PoetuiApp(App):
 
         yield from app_commands(self)
 
+    @property
+    def available_themes(self) -> dict[str, Theme]:
+        themes = super().available_themes
+        # NO_COLOR makes Textual grey every colour; the ANSI themes' colours are the terminal's
+        # own and turn black on black. So under NO_COLOR they are not offered, and a saved one
+        # gives way to the default (the saved choice stays for sessions with colour).
+        # getattr: Textual asks for themes before it has read NO_COLOR.
+        if getattr(self, "no_color", False):
+            themes = {name: theme for name, theme in themes.items() if not theme.ansi}
+        return themes
+
     def watch_theme(self, theme: str) -> None:
         settings.save(theme=theme)
 
@@ -146,6 +180,19 @@ class PoetuiApp(App):
                 self.screen.show_size(size.width, size.height)
             else:
                 self.pop_screen()
+
+
+def running(model: store.ModelSummary) -> bool:
+    """A process is training the model (a damaged one is not: it cannot even be read)."""
+    return model.state in LIVE
+
+
+def translates(model: store.ModelSummary) -> bool:
+    """An encoder–decoder, which the translate screen serves; its kind says so."""
+    try:
+        return kind_named(model.kind).translates
+    except PoetuiError:
+        return False  # damaged: its kind cannot be read
 
 
 def newest_running() -> str | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.app import SystemCommand
 
 from engine import store
+from tui.app import running, translates
 
 if TYPE_CHECKING:
     from tui.app import PoetuiApp
@@ -18,12 +19,17 @@ def app_commands(app: PoetuiApp) -> Iterable[SystemCommand]:
                         app.open_new_model)
     for model in store.list_models():
         name = model.name
-        if model.state != "idle":
+        if model.state == "damaged":
+            continue  # nothing to do with it but delete it, in the library
+        if running(model):
             yield SystemCommand(f"Attach: {name}", f"Open the live dashboard of '{name}'",
                                 lambda name=name: app.open_dashboard(name))
         else:
             yield SystemCommand(f"Train: {name}", f"Train '{name}' further (its budget)",
                                 lambda name=name: app.start_run(name))
-        if model.steps:
+        if model.steps and translates(model):
+            yield SystemCommand(f"Translate: {name}", f"Open the translate screen on '{name}'",
+                                lambda name=name: app.open_desk(name))
+        elif model.steps:
             yield SystemCommand(f"Generate: {name}", f"Open the writing desk on '{name}'",
                                 lambda name=name: app.open_desk(name))

@@ -35,3 +35,36 @@ class EstimateReady(Message):
     key: tuple
     estimate: dict | None
     error: str | None
+
+
+@dataclass
+class FetchRequested(Message):
+    """The user asked to download the catalog corpus ``name`` (f on the corpora table)."""
+
+    name: str
+
+
+@dataclass
+class CorpusSizes(Message):
+    """The built-in corpora's sizes in bytes, measured in a thread (reading them takes a while)."""
+
+    sizes: dict[str, int]
+
+
+@dataclass
+class DownloadProgress(Message, bubble=False):
+    """Bytes of a corpus download so far (at most ten a second, whatever the block rate)."""
+
+    name: str
+    done: int
+    total: int | None
+
+
+@dataclass
+class DownloadFinished(Message):
+    """A corpus download ended: ``error`` is None when it is cached now; ``cancelled`` when the
+    user stopped it (its partial file stays for the next try)."""
+
+    name: str
+    error: str | None
+    cancelled: bool

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,3 +18,35 @@ def utc(monkeypatch: pytest.MonkeyPatch):
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+def _reversals() -> str:
+    """A made-up pairs corpus: short words and their reversals, source<TAB>target."""
+    rng = random.Random(3)
+    words = sorted({"".join(rng.choices("abcdefgh", k=rng.randint(2, 5))) for _ in range(260)})
+    return "".join(f"{w}\t{w[::-1]}\n" for w in words[:200])
+
+
+@pytest.fixture(scope="session")
+def trained_translator(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real translation model, trained once for the session (30 steps: it translates
+    badly, but the way the engine says it does); tests copy it into their own store."""
+    from engine.assemble import open_trainer
+    from engine.job import create_model
+
+    where = tmp_path_factory.mktemp("translator")
+    pairs = where / "reverse.txt"
+    pairs.write_text(_reversals(), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POETUI_HOME", str(where / "home"))
+        path = create_model(str(pairs), name="tr", preset="translate", steps=30, hidden=32,
+                            embed=16)
+        open_trainer(path).run(lambda event: None)
+    return path
+
+
+@pytest.fixture
+def translator(trained_translator: Path, poetui_home: Path) -> str:
+    """The trained translation model, in this test's store, named 'tr'."""
+    shutil.copytree(trained_translator, poetui_home / "models" / "tr")
+    return "tr"

@@ -51,11 +51,12 @@ async def test_create_train_stop_generate(pattern_file: Path, runs: list[str],
         await pilot.press("tab", *str(pattern_file))
         # → level → preset: open the list, type to find tiny, choose it
         await pilot.press("tab", "tab", "enter", *"tiny", "enter")
-        # → cell → layers hidden dropout seq batch lr → budget
-        await pilot.press(*["tab"] * 8, *"400")
+        # → cell → layers hidden dropout seq batch lr threads → budget (in tiny's steps)
+        await pilot.press(*["tab"] * 9, *"400")
         await pilot.press("tab", "tab", *"cat")
         await wait_for(pilot, lambda: new.corpus_ok)
         assert new.query_one("#preset").value == "tiny"
+        assert new.overrides()["steps"] == 400
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         runs.append("cat")

@@ -9,15 +9,32 @@ import json
 
 import pytest
 
+import tui.widgets.library
 from engine import store
 from engine.events import EvalEvent, SampleEvent, StateEvent, StepEvent
 from engine.job import create_model
 from engine.runstore import RunWriter
 from tui.app import PoetuiApp
+from tui.widgets.library import CorporaTable
 
 pytestmark = pytest.mark.timeout(120)
 SIZES = [(80, 24), (120, 40)]
 STAMP = 1_700_000_000.0
+
+
+@pytest.fixture(autouse=True)
+def fixed_builtin_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The built-in corpora's sizes depend on the Python installed: fixed figures here."""
+    monkeypatch.setattr(tui.widgets.library, "card_size",
+                        lambda card: 1_234_567 if card.builtin else card.download_size)
+
+
+async def sizes_shown(pilot) -> None:
+    """The library's corpora with their sizes (measured in a thread) in place."""
+    from helpers import wait_for
+
+    await wait_for(pilot, lambda: pilot.app.screen.query_one(CorporaTable).builtin_sizes)
+    await pilot.pause()
 
 
 @pytest.fixture
@@ -47,12 +64,12 @@ def fixture_model(utc) -> str:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_library(snap_compare, fixture_model: str, size) -> None:
-    assert snap_compare(PoetuiApp(), terminal_size=size)
+    assert snap_compare(PoetuiApp(), terminal_size=size, run_before=sizes_shown)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_empty_library(snap_compare, size) -> None:
-    assert snap_compare(PoetuiApp(), terminal_size=size)
+    assert snap_compare(PoetuiApp(), terminal_size=size, run_before=sizes_shown)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -79,4 +96,4 @@ def test_new_model_with_a_bad_path(snap_compare, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help(snap_compare, size) -> None:
-    assert snap_compare(PoetuiApp(), terminal_size=size, press=["f1"])
+    assert snap_compare(PoetuiApp(), terminal_size=size, press=["f1"], run_before=sizes_shown)

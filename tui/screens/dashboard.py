@@ -6,9 +6,12 @@ times a second (never a message per step) and sends commands back through it.
 
 from __future__ import annotations
 
+import time
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -16,26 +19,31 @@ from engine import store
 from engine.errors import PoetuiError
 from engine.runlock import is_locked
 from engine.runstore import FINISHED, RunReader, run_state, send_command
+from tui.app import translates
 from tui.widgets.loss import LossChart, LossSparklines
 from tui.widgets.metrics import MetricsPanel
 from tui.widgets.run_progress import RunProgress
 from tui.widgets.samples import SamplePanel
 
 POLL_SECONDS = 0.25
+# A log line (a checkpoint saved, …) is news for this long; after that the status line drops it.
+MESSAGE_SECONDS = 15.0
 
 
 class DashboardScreen(Screen):
     HELP_TITLE = "Training dashboard"
     HELP_TEXT = ("The run trains in its own process; this screen watches it through the run "
                  "store. Leaving (d or escape) does not stop it.")
+    # The footer holds about six keys at 80 columns: the ones most needed come first, and the
+    # rarer ones stay out of it (help and the command palette still list them).
     BINDINGS = [
         Binding("p", "pause", "Pause/resume", id="dashboard.pause"),
         Binding("s", "stop", "Stop", id="dashboard.stop"),
-        Binding("c", "checkpoint", "Checkpoint", id="dashboard.checkpoint"),
-        Binding("m", "sample", "Sample now", id="dashboard.sample"),
-        Binding("w", "desk", "Write", id="dashboard.desk"),
-        Binding("l", "chart", "Loss chart", id="dashboard.chart"),
         Binding("d,escape", "detach", "Detach", key_display="d", id="dashboard.detach"),
+        Binding("w", "desk", "Write", id="dashboard.desk"),
+        Binding("l", "chart", "Chart", id="dashboard.chart"),
+        Binding("c", "checkpoint", "Checkpoint", show=False, id="dashboard.checkpoint"),
+        Binding("m", "sample", "Sample now", show=False, id="dashboard.sample"),
     ]
 
     def __init__(self, name: str) -> None:
@@ -48,8 +56,10 @@ class DashboardScreen(Screen):
         self.last_step: dict | None = None
         self.last_eval: dict | None = None
         self.status: dict[str, str] = {}
-        self.messages: list[str] = []
+        self.last_log: dict | None = None  # the newest log row: message and time
         self.alive = True
+        # A translation run reports chrF at each evaluation (the run store's status "chrf").
+        self.translating = translates(store.summary(name))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,17 +100,26 @@ class DashboardScreen(Screen):
             self.last_step = delta.steps[-1]
         if delta.evals:
             self.last_eval = delta.evals[-1]
-        self.messages.extend(row["message"] for row in delta.log)
+        if delta.log:
+            self.last_log = delta.log[-1]
         with self.app.batch_update():
             self.query_one(LossSparklines).show(self.train_losses, self.val_losses)
             chart = self.query_one(LossChart)
             if chart.display:
                 self.show_chart()
-            self.query_one(MetricsPanel).show(self.last_step, self.last_eval)
+            self.query_one(MetricsPanel).show(self.last_step, self.last_eval, self.chrf,
+                                               self.translating)
             self.query_one(RunProgress).show(self.last_step)
             if delta.samples:
                 self.query_one(SamplePanel).show(delta.samples[-1])
             self.show_status()
+
+    @property
+    def chrf(self) -> float | None:
+        try:
+            return float(self.status["chrf"])
+        except (KeyError, ValueError):
+            return None  # no evaluation yet (or not a translation run)
 
     @property
     def state(self) -> str:
@@ -110,17 +129,23 @@ class DashboardScreen(Screen):
 
     def show_status(self) -> None:
         state = self.state
-        parts = [f"[b]{self.model_name}[/b]", state]
+        # An evaluation holds the step count still for a while: say so, or it looks frozen.
+        shown = "[reverse] evaluating… [/reverse]" if state == "evaluating" else f"[b]{state}[/b]"
+        parts = [f"[b]{self.model_name}[/b]", shown]
         if self.status.get("total"):
             parts.append(f"budget {self.status['total']}")
         if self.status.get("device"):
             parts.append(self.status["device"])
+        threads = self.status.get("threads")
+        if threads:
+            parts.append(f"{threads} thread{'' if threads == '1' else 's'}")
         if state == "error" and self.status.get("message"):
-            parts.append(self.status["message"])
+            parts.append(escape(self.status["message"]))
         elif state in (*FINISHED, "ended"):
-            parts.append("w: write with it · d: back to the library")
-        elif self.messages:
-            parts.append(self.messages[-1])
+            parts.append("w: write with it · d: library")
+        elif self.last_log and time.time() - self.last_log["time"] < MESSAGE_SECONDS:
+            parts.append(escape(self.last_log["message"]))
+        # The line wraps (up to three rows), so an error sentence is read whole.
         self.query_one("#run-status", Static).update(" · ".join(parts))
 
     def show_chart(self) -> None:

@@ -87,7 +87,7 @@ class DeskScreen(Screen):
             controls.records = True
             controls.count = 5
             controls.length = 120
-            controls.refresh()
+            controls.refresh(layout=True)
         self.weights_note = f"weights of step {step:,}" if step is not None else ""
         self.set_status(f"'{self.model_name}' ready ({self.weights_note}); enter generates.")
 
@@ -111,7 +111,8 @@ class DeskScreen(Screen):
             return
         count = controls.count if self.itemised else 1
         self.current = {"prompt": prompt, "settings": controls.settings(), "count": count}
-        self.query_one(TokenStream).show(prompt)
+        # One text starts with its prompt; in a list, each item brings its own (see generate).
+        self.query_one(TokenStream).show(prompt if count == 1 else "")
         self.set_status("Writing… (escape stops)")
         self.generate(prompt, config, count, self.query_one(TokenStream))
 
@@ -124,7 +125,8 @@ class DeskScreen(Screen):
         tokens = 0
         for i, item in enumerate(self.sampler.items(prime, config, count)):
             if count > 1:
-                stream.push(("\n" if i else "") + f"{i + 1:>2}. {prompt}")
+                # "N. " then the prompt and its continuation: the prompt once per item.
+                stream.push(("\n" if i else "") + f"{i + 1}. {prompt}")
             for piece in item:
                 if worker.is_cancelled:
                     return tokens

@@ -15,19 +15,22 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: str, yes: str = "Yes", danger: bool = True) -> None:
         super().__init__()
-        self.question, self.yes = question, yes
+        # danger: the yes button is red (deleting); otherwise it is the primary action.
+        self.question, self.yes, self.danger = question, yes, danger
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} (y)", variant="error", id="yes")
+                yield Button(f"{self.yes} (y)", variant="error" if self.danger else "primary",
+                             id="yes")
                 yield Button("Cancel (n)", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        # enter must never delete by accident; a harmless yes is the one enter takes.
+        self.query_one("#no" if self.danger else "#yes", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

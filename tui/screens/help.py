@@ -9,7 +9,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 GLOBAL_KEYS = [
-    ("ctrl+p", "command palette: new model, train, generate, attach, theme"),
+    ("ctrl+p", "command palette: every action, and the themes"),
     ("ctrl+q", "quit (asks first if a run is going)"),
     ("f1 / ?", "this help"),
     ("tab / shift+tab", "move focus"),

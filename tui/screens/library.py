@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import json
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
+from corpora import cache
+from corpora.cards import find_card
 from engine import store
+from engine.config import TrainConfig
 from engine.errors import PoetuiError
-from tui.messages import ModelsChanged
+from tui.app import running, translates
+from tui.messages import DownloadFinished, FetchRequested, ModelsChanged
 from tui.screens.dialogs import ConfirmDialog, InfoDialog, TextDialog
+from tui.widgets import format as fmt
+from tui.widgets.download import DownloadPanel
 from tui.widgets.library import CorporaTable, ModelsTable
+
+DAMAGED = "damaged"  # the store's state for a model whose model.json cannot be read
 
 EMPTY = (
     "No models yet. Press [b]n[/b] to make one: pick a corpus (a built-in one, or any UTF-8 "
@@ -25,14 +31,21 @@ EMPTY = (
 
 class LibraryScreen(Screen):
     HELP_TITLE = "Library"
-    HELP_TEXT = "The models in your store and the corpora you can train on."
+    HELP_TEXT = ("The models in your store and the corpora you can train on. On the corpora "
+                 "table, f downloads a catalog corpus marked 'to download' (escape cancels; "
+                 "the next f resumes it). g opens the translate screen for a model trained "
+                 "on sentence pairs.")
     BINDINGS = [
+        # Only while a corpus downloads (or its failure is shown), and first in the footer
+        # then: see check_action.
+        Binding("escape", "cancel_download", "Cancel download", id="library.cancel_download"),
         Binding("n", "new", "New", tooltip="Create a model", id="library.new"),
         Binding("t", "train", "Train", tooltip="Train or resume the model", id="library.train"),
         Binding("g", "generate", "Write", id="library.generate"),
         Binding("o", "watch", "Watch", id="library.watch"),
         Binding("i", "inspect", "Info", id="library.inspect"),
-        Binding("r", "rename", "Rename", id="library.rename"),
+        # Out of the footer, which holds seven keys at 80 columns; help lists it.
+        Binding("r", "rename", "Rename", show=False, id="library.rename"),
         Binding("d,delete", "delete", "Delete", key_display="d", id="library.delete"),
     ]
 
@@ -44,6 +57,7 @@ class LibraryScreen(Screen):
             yield ModelsTable(id="models")
             yield Label("Corpora", classes="section")
             yield CorporaTable(id="corpora")
+            yield DownloadPanel(id="library-download")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -53,9 +67,49 @@ class LibraryScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.reload()
+        # Back from a dashboard or desk: the keys act on the model the user was looking at.
+        name, self.app.came_from = self.app.came_from, None
+        table = self.query_one(ModelsTable)
+        if name is not None and table.select(name):
+            table.focus()
 
     def on_models_changed(self, _: ModelsChanged) -> None:
         self.reload()
+
+    # -- downloading a catalog corpus ------------------------------------------------------------
+
+    def on_fetch_requested(self, message: FetchRequested) -> None:
+        card = find_card(message.name)
+        if card is None:
+            return
+        if cache.is_cached(card):
+            self.notify(f"'{card.name}' is downloaded already ({cache.state(card)}).")
+            return
+        panel = self.query_one(DownloadPanel)
+        if not panel.start(card):
+            self.notify(f"'{panel.card.name}' is downloading; wait for it, or escape cancels "
+                        "it.", severity="warning")
+            return
+        self.refresh_bindings()
+
+    def on_download_finished(self, message: DownloadFinished) -> None:
+        if message.error is None:
+            self.notify(f"Downloaded '{message.name}'; it is ready to train on (n).")
+        elif message.cancelled:
+            self.notify(f"The download of '{message.name}' was cancelled; f resumes it where "
+                        "it stopped.")
+        self.query_one(CorporaTable).show(store.list_models())
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_download":
+            panels = self.query(DownloadPanel)  # asked before compose, too
+            return bool(panels) and panels.first().showing
+        return True
+
+    def action_cancel_download(self) -> None:
+        self.query_one(DownloadPanel).cancel()
+        self.refresh_bindings()
 
     def reload(self) -> None:
         models = store.list_models()
@@ -64,19 +118,40 @@ class LibraryScreen(Screen):
         table.show(models, states)
         self.query_one(CorporaTable).show(models)
         empty = not models
+        appearing = table.display is False and not empty
         self.query_one("#empty").display = empty
         table.display = not empty
         if empty:
             self.query_one(CorporaTable).focus()
-        elif self.focused is None or not self.focused.display:
+        elif appearing or self.focused is None or not self.focused.display:
+            # The first model has just appeared: the model keys act on it, so focus is there.
             table.focus()
 
     def state_label(self, m: store.ModelSummary) -> str:
-        if m.state == "idle":
+        if m.state == DAMAGED:
+            return DAMAGED
+        if not running(m):
             return "idle" if m.steps else "new"
         if m.name not in self.app.watched_runs:
             return "detached"  # training in a process nobody here is watching
-        return m.state
+        # An evaluation is part of training; the dashboard says which phase it is in.
+        return "training" if m.state == "evaluating" else m.state
+
+    def refuse_while_training(self, name: str, doing: str) -> bool:
+        """Say at once, before any dialog, that a running model cannot be changed."""
+        if not running(store.summary(name)):
+            return False
+        self.notify(f"'{name}' is training right now; stop its run (s on its dashboard) "
+                    f"before {doing} it.", severity="warning")
+        return True
+
+    def refuse_damaged(self, m: store.ModelSummary) -> bool:
+        """A model whose settings cannot be read can only be deleted; say so in one sentence."""
+        if m.state != DAMAGED:
+            return False
+        self.notify(f"The settings of '{m.name}' (its model.json) cannot be read, so it cannot "
+                    "be trained or written with; d deletes it.", severity="error")
+        return True
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -94,12 +169,17 @@ class LibraryScreen(Screen):
         if name is None:
             return
         summary = store.summary(name)
-        if summary.state != "idle":
+        if self.refuse_damaged(summary):
+            return
+        if running(summary):
             self.app.open_dashboard(name)
             return
         meta = store.read_json(summary.path / store.META)
-        budget = meta.get("train", {}).get("steps")
-        hint = f" (now {budget}, trained {summary.steps})" if budget else ""
+        try:
+            budget = TrainConfig.from_json(meta.get("train", {})).budget_text()
+        except PoetuiError:
+            budget = "unreadable"  # the run itself will say what is wrong with the settings
+        hint = f" (now {budget}, trained {summary.steps:,} steps)"
 
         def answered(value: str | None) -> None:
             if value is not None:
@@ -110,24 +190,22 @@ class LibraryScreen(Screen):
             placeholder="e.g. 1000"), answered)
 
     def resume(self, name: str, steps: str) -> None:
-        try:
-            if steps:
-                if not steps.isdigit() or int(steps) < 1:
-                    raise PoetuiError(f"'{steps}' is not a number of steps; give a whole "
-                                      "number such as 1000.")
-                from engine.job import update_budget  # torch-free: it rewrites model.json
-
-                update_budget(name, {"steps": int(steps)})
-        except PoetuiError as exc:
-            self.notify(str(exc), severity="error")
+        if steps and (not steps.isdigit() or int(steps) < 1):
+            self.notify(f"'{steps}' is not a number of steps; give a whole number such as "
+                        "1000.", severity="error")
             return
-        self.app.start_run(name)
+        # The training process writes the new budget once it holds the model's lock, so the
+        # settings never change under a run that is still going.
+        self.app.start_run(name, {"steps": int(steps)} if steps else None)
 
     def action_generate(self) -> None:
         name = self.selected()
         if name is None:
             return
-        if not store.summary(name).steps:
+        summary = store.summary(name)
+        if self.refuse_damaged(summary):
+            return
+        if not summary.steps:
             self.notify(f"'{name}' has not been trained yet; press t to train it first.",
                         severity="warning")
             return
@@ -137,7 +215,10 @@ class LibraryScreen(Screen):
         name = self.selected()
         if name is None:
             return
-        if store.summary(name).state == "idle":
+        summary = store.summary(name)
+        if self.refuse_damaged(summary):
+            return
+        if not running(summary):
             self.notify(f"'{name}' is not training; press t to train it.", severity="warning")
             return
         self.app.open_dashboard(name)
@@ -147,24 +228,40 @@ class LibraryScreen(Screen):
         if name is None:
             return
         m = store.summary(name)
+        if m.state == DAMAGED:
+            # What there is to know: where it lies, so its checkpoints can still be looked at.
+            self.app.push_screen(InfoDialog(f"Model '{name}'", fmt.aligned([
+                ("state", "damaged: its settings (model.json) cannot be read"),
+                ("folder", str(m.path)),
+            ])))
+            return
         meta = store.read_json(m.path / store.META)
-        lines = [
-            f"corpus        {m.corpus} ({m.kind}, {m.level} level)",
-            f"model         {m.size}, {m.parameters:,} parameters",
-            f"preset        {meta.get('preset', '—')}",
-            f"steps         {m.steps:,}",
-            f"best val loss {m.best_val_loss if m.best_val_loss is not None else '—'}",
-            f"state         {m.state}",
-            f"folder        {m.path}",
-            "",
-            "model settings " + json.dumps(meta.get("model", {})),
-            "train settings " + json.dumps(meta.get("train", {})),
+        about = [
+            ("corpus", f"{m.corpus} ({m.kind}, {m.level} level)"),
+            ("model", f"{m.size}, {m.parameters:,} parameters"),
+            ("preset", meta.get("preset", fmt.DASH)),
+            ("steps", f"{m.steps:,}"),
+            ("best val loss", fmt.loss(m.best_val_loss)),
+            *([("held-out chrF", fmt.loss(m.chrf))] if translates(m) else []),
+            ("created", fmt.when(meta.get("created"))),
+            ("last trained", fmt.when(m.last_trained)),
+            ("state", self.state_label(m)),
+            ("folder", str(m.path)),
         ]
-        self.app.push_screen(InfoDialog(f"Model '{name}'", "\n".join(lines)))
+        text = "\n".join([
+            fmt.aligned(about),
+            "",
+            "Model settings",
+            fmt.aligned(fmt.settings(meta.get("model", {})), columns=2, indent=2),
+            "",
+            "Training settings",
+            fmt.aligned(fmt.settings(meta.get("train", {})), columns=2, indent=2),
+        ])
+        self.app.push_screen(InfoDialog(f"Model '{name}'", text))
 
     def action_rename(self) -> None:
         name = self.selected()
-        if name is None:
+        if name is None or self.refuse_while_training(name, "renaming"):
             return
 
         def answered(new: str | None) -> None:
@@ -182,7 +279,7 @@ class LibraryScreen(Screen):
 
     def action_delete(self) -> None:
         name = self.selected()
-        if name is None:
+        if name is None or self.refuse_while_training(name, "deleting"):
             return
 
         def answered(yes: bool | None) -> None:

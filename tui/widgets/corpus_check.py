@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
+from textual.markup import escape
 from textual.widgets import Static
 
+from corpora.cards import Card
+from tui.corpus_command import human_size
 from tui.widgets import format as fmt
 
 
@@ -32,22 +37,74 @@ class CorpusReport(Static):
         self.update("\n".join(lines))
 
 
-class EstimateReport(Static):
-    def pending(self) -> None:
+    def offer(self, card: Card, downloading: bool = False) -> None:
+        """A catalog card that is not downloaded yet: what it is, and how to get it."""
         self.set_class(False, "-error")
-        self.update("Estimating parameters and time per epoch…")
+        size = human_size(card.download_size) if card.download_size else "size unknown"
+        host = urlparse(card.sources[0].url).hostname if card.sources else "the catalog"
+        self.update("\n".join([
+            f"[b]{card.name}[/b]  ({card.kind}, catalog)",
+            escape(card.title),
+            "",
+            f"Not downloaded yet: {size} from {host}.",
+            "Downloading it now (below)." if downloading
+            else "[b]ctrl+f[/b] downloads it (once; then it works offline).",
+        ]))
 
-    def show(self, estimate: dict | None, error: str | None) -> None:
+
+class EstimateReport(Static):
+    """Parameters and what the whole budget costs. While a new estimate is worked out the last
+    one stays on screen, marked as updating, so the panel does not flicker as the user types."""
+
+    TITLE = "cost on this machine"
+    _figure_shown = False
+
+    def on_mount(self) -> None:
+        self.border_title = self.TITLE
+
+    def clear(self, text: str) -> None:
+        self._figure_shown = False
+        self.border_title = self.TITLE
+        self.set_class(False, "-error")
+        self.update(text)
+
+    def pending(self) -> None:
+        if self._figure_shown:
+            self.border_title = f"{self.TITLE} · updating…"
+        else:
+            self.clear("Estimating the parameters and the training time…")
+
+    def show(self, estimate: dict | None, error: str | None,
+             budget: tuple[str, float, bool] | None = None, cost: dict | None = None) -> None:
+        """``budget`` is (unit, amount, the preset's?); ``cost`` its seconds, steps, epochs."""
+        self.border_title = self.TITLE
         self.set_class(error is not None, "-error")
+        self._figure_shown = error is None
         if error is not None:
             self.update(error)
             return
         assert estimate is not None
-        seconds = estimate.get("seconds_per_epoch")
-        per_epoch = fmt.duration(seconds) if seconds is not None else "—"
-        self.update(
-            f"[b]{estimate['parameters']:,}[/b] parameters · vocabulary "
-            f"{estimate['vocab_size']:,}\n"
-            f"{estimate['steps_per_epoch']:,} steps per epoch · about [b]{per_epoch}[/b] "
-            "per epoch on this machine"
-        )
+        lines = [
+            f"[b]{estimate['parameters']:,}[/b] parameters",
+            f"vocabulary {estimate['vocab_size']:,}",
+            f"{estimate['steps_per_epoch']:,} steps per epoch",
+        ]
+        if budget is not None:
+            unit, amount, from_preset = budget
+            amount_text = fmt.num(amount, ",.0f" if unit == "steps" else "g")
+            whose = "preset's budget" if from_preset else "budget"
+            lines.append(f"{whose}: [b]{amount_text} {unit}[/b]")
+            lines.append(self.cost_line(unit, cost))
+        self.update("\n".join(lines))
+
+    @staticmethod
+    def cost_line(unit: str, cost: dict | None) -> str:
+        if cost is None:
+            return "no time estimate (there was no batch to time)"
+        took = fmt.roughly(cost["seconds"])
+        steps, epochs = fmt.num(cost["steps"], ",.0f"), fmt.num(cost["epochs"], ",.1f")
+        if unit == "minutes":
+            return f"≈ [b]{steps}[/b] steps ({epochs} epochs)"
+        if unit == "epochs":
+            return f"≈ [b]{took}[/b] ({steps} steps)"
+        return f"≈ [b]{took}[/b] ({epochs} epochs)"

@@ -24,6 +24,19 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def roughly(seconds: float | None) -> str:
+    """A duration in words, rounded as an estimate deserves: 40 seconds, 12 minutes, 2 h 05 min."""
+    if seconds is None:
+        return DASH
+    if seconds < 90:
+        count = max(1, round(seconds))
+        return f"{count} second{'s' if count > 1 else ''}"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} minutes"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes:02d} min"
+
+
 def when(stamp: float | None) -> str:
     return DASH if stamp is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
@@ -36,3 +49,34 @@ def params(count: int | None) -> str:
     if count >= 10_000:
         return f"{count / 1_000:.0f}k"
     return f"{count:,}"
+
+
+def setting(value: object) -> str:
+    """One stored setting as a person reads it: no JSON spellings (null, true, 0.0030000)."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def settings(values: dict) -> list[tuple[str, str]]:
+    return [(key.replace("_", " "), setting(value)) for key, value in values.items()]
+
+
+def aligned(pairs: list[tuple[str, str]], columns: int = 1, indent: int = 0) -> str:
+    """Key–value pairs as a table: keys padded to one width, ``columns`` pairs to a line (filled
+    down each column first, as one reads a list)."""
+    if not pairs:
+        return " " * indent + DASH
+    key_width = max(len(key) for key, _ in pairs)
+    cells = [f"{key:<{key_width}}  {value}" for key, value in pairs]
+    cell_width = max(len(cell) for cell in cells)
+    rows = -(-len(cells) // columns)  # ceiling division: rows needed for all the cells
+    lines = []
+    for row in range(rows):
+        line = [cells[i] for i in range(row, len(cells), rows)]
+        lines.append(" " * indent + "   ".join(f"{cell:<{cell_width}}" for cell in line).rstrip())
+    return "\n".join(lines)

@@ -8,15 +8,21 @@ from tui.widgets import format as fmt
 
 
 class MetricsPanel(Static):
-    def show(self, step: dict | None, evaluation: dict | None) -> None:
+    def show(self, step: dict | None, evaluation: dict | None,
+             chrf: float | None = None, translating: bool = False) -> None:
+        """``chrf``: a translation run's held-out chrF at its latest evaluation (0–1)."""
         s, e = step or {}, evaluation or {}
+        # Ten rows fit the panel at 80×24: a translation run shows its chrF, the figure that
+        # says how good the translations are, where a language model shows bits per token.
+        quality = (("chrF", fmt.loss(chrf)) if translating
+                   else ("bits/token", fmt.num(e.get("bits_per_token"), ".3f")))
         rows = [
             ("step", fmt.num(s.get("step"))),
             ("epoch", fmt.num(s.get("epoch"))),
             ("loss", fmt.loss(s.get("loss"))),
             ("val loss", fmt.loss(e.get("val_loss"))),
             ("perplexity", fmt.num(e.get("perplexity"), ",.2f")),
-            ("bits/token", fmt.num(e.get("bits_per_token"), ".3f")),
+            quality,
             ("learning rate", fmt.num(s.get("lr"), ".2e")),
             ("grad norm", fmt.num(s.get("grad_norm"), ".3f")),
             ("tokens/s", fmt.num(s.get("tokens_per_second"), ",.0f")),

@@ -2,63 +2,94 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Static
 
 
 class SamplingControls(Static, can_focus=True):
+    """Each value shows beside its key, so the keys need no room in the footer (thirteen of
+    them would push the desk's own keys out of it); the desk's help describes them."""
+
+    # show=False: the line itself shows the keys.
     BINDINGS = [
-        Binding("t", "adjust('temperature', 0.1)", "Temp+", id="controls.temp_up"),
-        Binding("T", "adjust('temperature', -0.1)", "Temp-", id="controls.temp_down"),
-        Binding("k", "adjust('top_k', 5)", "Top-k+", id="controls.k_up"),
-        Binding("K", "adjust('top_k', -5)", "Top-k-", id="controls.k_down"),
-        Binding("p", "adjust('top_p', 0.05)", "Top-p+", id="controls.p_up"),
-        Binding("P", "adjust('top_p', -0.05)", "Top-p-", id="controls.p_down"),
-        Binding("l", "adjust('length', 50)", "Len+", id="controls.len_up"),
-        Binding("L", "adjust('length', -50)", "Len-", id="controls.len_down"),
-        Binding("n", "adjust('count', 1)", "Items+", id="controls.count_up"),
-        Binding("N", "adjust('count', -1)", "Items-", id="controls.count_down"),
-        Binding("s", "adjust('seed', 1)", "Seed+", id="controls.seed"),
-        Binding("x", "random_seed", "Random seed", id="controls.random"),
-        Binding("g", "toggle_greedy", "Greedy", id="controls.greedy"),
+        Binding("t", "adjust('temperature', 0.1)", "Temp+", show=False, id="controls.temp_up"),
+        Binding("T", "adjust('temperature', -0.1)", "Temp-", show=False, id="controls.temp_down"),
+        Binding("k", "adjust('top_k', 5)", "Top-k+", show=False, id="controls.k_up"),
+        Binding("K", "adjust('top_k', -5)", "Top-k-", show=False, id="controls.k_down"),
+        Binding("p", "adjust('top_p', 0.05)", "Top-p+", show=False, id="controls.p_up"),
+        Binding("P", "adjust('top_p', -0.05)", "Top-p-", show=False, id="controls.p_down"),
+        Binding("l", "adjust('length', 50)", "Len+", show=False, id="controls.len_up"),
+        Binding("L", "adjust('length', -50)", "Len-", show=False, id="controls.len_down"),
+        Binding("n", "adjust('count', 1)", "Items+", show=False, id="controls.count_up"),
+        Binding("N", "adjust('count', -1)", "Items-", show=False, id="controls.count_down"),
+        Binding("s", "adjust('seed', 1)", "Seed+", show=False, id="controls.seed"),
+        Binding("x", "random_seed", "Random seed", show=False, id="controls.random"),
+        Binding("g", "toggle_greedy", "Greedy", show=False, id="controls.greedy"),
     ]
 
     # The limits keep every value one SampleConfig accepts.
     LIMITS = {"temperature": (0.1, 3.0), "top_k": (0, 500), "top_p": (0.05, 1.0),
               "length": (50, 5000), "count": (1, 50), "seed": (0, 2**31)}
 
-    temperature: reactive[float] = reactive(0.8)
-    top_k: reactive[int] = reactive(0)
-    top_p: reactive[float] = reactive(1.0)
-    length: reactive[int] = reactive(300)
-    count: reactive[int] = reactive(1)
-    seed: reactive[int | None] = reactive(None)
-    greedy: reactive[bool] = reactive(False)
+    temperature: reactive[float] = reactive(0.8, layout=True)
+    top_k: reactive[int] = reactive(0, layout=True)
+    top_p: reactive[float] = reactive(1.0, layout=True)
+    length: reactive[int] = reactive(300, layout=True)
+    count: reactive[int] = reactive(1, layout=True)
+    seed: reactive[int | None] = reactive(None, layout=True)
+    greedy: reactive[bool] = reactive(False, layout=True)
 
     def __init__(self, records: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.records = records
 
-    def render(self) -> str:
+    SEPARATOR = " · "
+
+    def parts(self) -> list[tuple[str, str]]:
+        """(key, value) for each setting, in the order they show."""
         seed = "random" if self.seed is None else str(self.seed)
         parts = [
-            "greedy" if self.greedy else f"temp {self.temperature:.1f}",
-            f"top-k {self.top_k or 'off'}",
-            f"top-p {self.top_p:.2f}",
-            f"length {self.length}",
-            f"seed {seed}",
+            ("g", "greedy") if self.greedy else ("t", f"temp {self.temperature:.1f}"),
+            ("k", f"top-k {self.top_k or 'off'}"),
+            ("p", f"top-p {self.top_p:.2f}"),
+            ("l", f"length {self.length}"),
+            ("s", f"seed {seed}"),
         ]
         if self.records:
-            parts.append(f"items {self.count}")
-        hint = "" if self.has_focus else "   (tab here to adjust)"
-        return " · ".join(parts) + hint
+            parts.append(("n", f"items {self.count}"))
+        return parts
+
+    def lines(self, width: int) -> list[str]:
+        """The settings packed into lines of ``width`` cells, never splitting one setting, and a
+        line that says how to change them."""
+        lines: list[str] = []
+        plain = ""  # the current line without markup, to measure it
+        for key, value in self.parts():
+            item = f"{key} {value}"
+            if lines and cell_len(plain + self.SEPARATOR + item) <= width:
+                plain += self.SEPARATOR + item
+                lines[-1] += f"{self.SEPARATOR}[b]{key}[/b] {value}"
+            else:
+                plain = item
+                lines.append(f"[b]{key}[/b] {value}")
+        lines.append("shift+key lowers · g greedy · x random seed" if self.has_focus
+                     else "tab here to change these with their keys")
+        return lines
+
+    def render(self) -> str:
+        return "\n".join(self.lines(self.size.width))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
 
     def on_focus(self) -> None:
-        self.refresh()
+        self.refresh(layout=True)
 
     def on_blur(self) -> None:
-        self.refresh()
+        self.refresh(layout=True)
 
     def action_adjust(self, name: str, step: float) -> None:
         low, high = self.LIMITS[name]

@@ -1,0 +1,228 @@
+"""Translate: type a sentence; its translation appears character by character as it is
+decoded, or, in beam-search mode, the n best translations with their scores.
+
+The model loads in a thread (PyTorch is imported there, never on the UI thread). Greedy
+decoding runs in another thread that pushes each character into the TokenStream's buffer, which
+the UI paints at most 30 times a second; a beam search runs whole in a thread and reports once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from engine import store
+from engine.errors import PoetuiError
+from tui.widgets import format as fmt
+from tui.widgets.token_stream import TokenStream
+
+BEAM_WIDTH = 5
+N_BEST = 3
+ARROW = "→ "
+
+
+@dataclass
+class Translation:
+    """One entry of the session's history."""
+
+    source: str
+    mode: str  # greedy | beam
+    text: str = ""  # as the output panel shows it
+    best: str = ""  # the translation (the best of the beam)
+
+    def label(self, number: int) -> str:
+        return f"#{number} {self.mode} {self.source[:12]} → {self.best[:12]}"
+
+
+class TranslateScreen(Screen):
+    HELP_TITLE = "Translate"
+    HELP_TEXT = ("Type a sentence and press enter: the translation appears character by "
+                 "character as the model decodes it (greedy). ctrl+b switches to beam search, "
+                 f"which shows the {N_BEST} best of a beam {BEAM_WIDTH} wide, each with its "
+                 "score (log-probability per character: nearer 0 is surer), and back. The "
+                 "history on the right keeps the session's translations.")
+    BINDINGS = [
+        Binding("ctrl+b", "toggle_beam", "Beam/greedy", id="translate.beam"),
+        Binding("escape", "stop_or_back", "Stop/back", id="translate.stop"),
+    ]
+
+    def __init__(self, name: str, which: str = "best") -> None:
+        super().__init__()
+        self.model_name, self.which = name, which
+        self.translator = None
+        self.beam_mode = False
+        self.history: list[Translation] = []
+        self.current: Translation | None = None  # being translated
+        self.weights_note = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="translate"):
+            yield Input(placeholder="a sentence to translate (enter translates)",
+                        id="source")
+            yield Static("", id="translate-mode")
+            with Horizontal(id="translate-middle"):
+                yield TokenStream(id="output")
+                yield OptionList(id="history")
+            yield Static("", id="translate-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#output").border_title = "translation"
+        self.query_one("#history").border_title = "history"
+        self.show_mode()
+        self.set_status(f"Loading '{self.model_name}'…")
+        self.query_one("#source", Input).focus()
+        self.load()
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#translate-status", Static).update(text)
+
+    def show_mode(self) -> None:
+        if self.beam_mode:
+            text = (f"[b]beam search[/b]: the {N_BEST} best of a beam {BEAM_WIDTH} wide, "
+                    "with scores · ctrl+b: greedy")
+        else:
+            text = "[b]greedy[/b]: appears as it is decoded · ctrl+b: beam search"
+        self.query_one("#translate-mode", Static).update(text)
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        try:
+            from engine.loading import load_model
+
+            loaded = load_model(self.model_name, self.which)
+            translator = loaded.translator()
+        except PoetuiError as exc:
+            self.app.call_from_thread(self.set_status, str(exc))
+            return
+        self.app.call_from_thread(self.loaded, translator, loaded.state.get("step"))
+
+    def loaded(self, translator, step: int | None) -> None:
+        self.translator = translator
+        notes = [f"weights of step {step:,}"] if step is not None else []
+        chrf = store.summary(self.model_name).chrf if self.which == "best" else None
+        if chrf is not None:
+            notes.append(f"held-out chrF {fmt.loss(chrf)}")
+        self.weights_note = ", ".join(notes)
+        self.set_status(f"'{self.model_name}' ready ({self.weights_note}); enter translates.")
+
+    # -- translating ------------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.start(event.value)
+
+    def action_toggle_beam(self) -> None:
+        self.beam_mode = not self.beam_mode
+        self.show_mode()
+        # The sentence typed is translated again the new way, so the two can be compared.
+        text = self.query_one("#source", Input).value
+        if text.strip() and self.translator is not None and self.current is None:
+            self.start(text)
+
+    def start(self, text: str) -> None:
+        if self.translator is None:
+            self.notify("The model is still loading.", severity="warning")
+            return
+        if not text.strip():
+            self.notify("Type a sentence to translate first.", severity="warning")
+            return
+        if self.current is not None:
+            self.notify("Still translating; escape stops it.", severity="warning")
+            return
+        mode = "beam" if self.beam_mode else "greedy"
+        self.current = Translation(text, mode)
+        stream = self.query_one(TokenStream)
+        if self.beam_mode:
+            stream.show(f"{text}\n")
+            self.set_status(f"Searching (a beam {BEAM_WIDTH} wide)… escape stops waiting.")
+            self.search(text)
+        else:
+            stream.show(f"{text}\n{ARROW}")
+            self.set_status("Translating… (escape stops)")
+            self.decode(text, stream)
+
+    @work(thread=True, exclusive=True, group="translate")
+    def decode(self, text: str, stream: TokenStream) -> str:
+        worker = get_current_worker()
+        source = self.translator.source(text)
+        if source.notice:
+            self.app.call_from_thread(self.notify, source.notice, severity="warning")
+        decoded: list[str] = []
+        for character in self.translator.stream(source):
+            if worker.is_cancelled:
+                break
+            stream.push(character)
+            decoded.append(character)
+        return "".join(decoded)
+
+    @work(thread=True, exclusive=True, group="translate")
+    def search(self, text: str) -> list[tuple[str, float]]:
+        source = self.translator.source(text)
+        if source.notice:
+            self.app.call_from_thread(self.notify, source.notice, severity="warning")
+        return self.translator.beam(source, width=BEAM_WIDTH, n_best=N_BEST)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "translate" or self.current is None:
+            return
+        state = event.state
+        if state not in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
+            return
+        stream = self.query_one(TokenStream)
+        stream.flush()
+        entry, self.current = self.current, None
+        if state == WorkerState.ERROR:
+            self.set_status(f"The translation failed: {event.worker.error}.")
+            return
+        if state == WorkerState.CANCELLED and entry.mode == "beam":
+            self.set_status("Stopped waiting for the beam search.")
+            return
+        if entry.mode == "beam":
+            results = event.worker.result
+            stream.show(self.beam_text(entry.source, results))
+            entry.best = results[0][0] if results else ""
+        elif state == WorkerState.SUCCESS:
+            entry.best = event.worker.result
+        else:  # stopped part-way: what was decoded so far
+            entry.best = stream.text.split("\n", 1)[-1].removeprefix(ARROW)
+        entry.text = stream.text
+        self.history.append(entry)
+        self.query_one("#history", OptionList).add_option(entry.label(len(self.history)))
+        if state == WorkerState.CANCELLED:
+            self.set_status("Stopped. enter translates again.")
+        elif entry.mode == "beam":
+            self.set_status(f"The {N_BEST} best, best first ({self.weights_note}). ctrl+b: "
+                            "greedy.")
+        else:
+            self.set_status(f"Done: {len(entry.best):,} characters ({self.weights_note}). "
+                            "ctrl+b: beam search.")
+
+    @staticmethod
+    def beam_text(source: str, results: list[tuple[str, float]]) -> str:
+        """The n best under their source, each with its score, the scores in one column."""
+        width = max((len(text) for text, _ in results), default=0)
+        lines = [f"{i}. {text:<{width}}  {score:7.3f}"
+                 for i, (text, score) in enumerate(results, start=1)]
+        return "\n".join([source, *lines, "", "score: log-probability per character"])
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if self.current is None and 0 <= event.option_index < len(self.history):
+            self.query_one(TokenStream).show(self.history[event.option_index].text)
+
+    def action_stop_or_back(self) -> None:
+        if self.current is not None:
+            # A greedy decoding stops at the next character; a beam search cannot be stopped
+            # part-way, so its result is no longer waited for (the thread ends by itself).
+            self.workers.cancel_group(self, "translate")
+        else:
+            self.app.pop_screen()
