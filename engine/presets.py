@@ -43,6 +43,24 @@ PRESETS: dict[str, Preset] = {
             level="char", cell="lstm", layers=2, hidden=128, seq_len=50, batch=50, lr=2e-3,
             optimizer="adam", schedule="step", decay=0.97, decay_after=10, clip=5.0,
             clip_mode="value", epochs=50)),
+        Preset("dinosaurs", "names, one per line (the classic numpy character RNN's corpus, "
+               "lowercased), regularised for a small corpus: 1×128 LSTM, dropout, weight "
+               "average; keeps the best checkpoint", dict(
+            level="char", lowercase=True, cell="lstm", layers=1, hidden=128, embed=32,
+            dropout=0.3, batch=32, lr=5e-3, weight_decay=0.05, average=0.98, warmup=20,
+            minutes=1.0)),
+        # The exercise's SGD rate of 0.01 acts on the summed loss of a name; poetui's loss is
+        # the mean per character, so the same step is about ten times that rate.
+        Preset("dinosaurs-original", "the classic numpy exercise as it was: a plain 1×50 RNN, "
+               "SGD, element-wise clipping at ±5, one name per step", dict(
+            level="char", lowercase=True, cell="rnn", layers=1, hidden=50, batch=1,
+            optimizer="sgd", lr=0.1, clip=5.0, clip_mode="value", schedule="constant",
+            warmup=0, steps=35000)),
+        Preset("tang-wujue", "Tang five-character quatrains: `title:poem` lines with the "
+               "Tang-poem generator's filters, a 1×384 LSTM tuned for 3 minutes on a CPU", dict(
+            level="char", recipe="tang-poems", cell="lstm", layers=1, hidden=384, embed=128,
+            dropout=0.1, batch=32, lr=4e-3, beta2=0.95, warmup=20, average=0.99,
+            minutes=3.0)),
         Preset("tang", "the Tang-poem generator: 2×128 LSTM over one poem per line", dict(
             level="char", cell="lstm", layers=2, hidden=128, batch=64, lr=1e-2, epochs=50,
             optimizer="adam", schedule="constant")),

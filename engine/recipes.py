@@ -1,0 +1,29 @@
+"""The cleaning of the classic exercises, as named recipes a preset applies to whatever text it
+trains on (so `poetui train my_poems.txt --preset tang-wujue` cleans a user's file the same way).
+A recipe belongs to the model: evaluation reads a file through it too.
+
+- ``as-is``: the text unchanged.
+- ``tang-poems``: the TensorFlow Tang-poem generator's filters: `title:poem` lines only, poems
+  with none of `_ ( （ 《 [` and 5 to 79 characters long.
+"""
+
+from __future__ import annotations
+
+from engine.errors import PoetuiError
+
+RECIPES = ("as-is", "tang-poems")
+TANG_BANNED = set("_(（《[")
+
+
+def apply(recipe: str, text: str) -> str:
+    if recipe == "as-is":
+        return text
+    if recipe == "tang-poems":
+        return "\n".join(line for line in (raw.strip() for raw in text.splitlines())
+                         if _good_poem(line)) + "\n"
+    raise PoetuiError(f"Unknown recipe '{recipe}'; use one of {', '.join(RECIPES)}.")
+
+
+def _good_poem(line: str) -> bool:
+    title, colon, poem = line.partition(":")
+    return bool(colon) and 5 <= len(poem) <= 79 and not (TANG_BANNED & set(poem))
