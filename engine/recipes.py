@@ -5,19 +5,27 @@ A recipe belongs to the model: evaluation reads a file through it too.
 - ``as-is``: the text unchanged.
 - ``tang-poems``: the TensorFlow Tang-poem generator's filters: `title:poem` lines only, poems
   with none of `_ ( （ 《 [` and 5 to 79 characters long.
+- ``cookbook-words``: the TensorFlow cookbook's word-level Shakespeare: lowercase, punctuation
+  stripped except `-` and `'`, whitespace collapsed (its words seen 5 times or fewer become
+  <unk> by the preset's min_freq of 6).
 """
 
 from __future__ import annotations
 
+import re
+
 from engine.errors import PoetuiError
 
-RECIPES = ("as-is", "tang-poems")
+RECIPES = ("as-is", "tang-poems", "cookbook-words")
 TANG_BANNED = set("_(（《[")
+NOT_COOKBOOK = re.compile(r"[^\w\s'-]+")
 
 
 def apply(recipe: str, text: str) -> str:
     if recipe == "as-is":
         return text
+    if recipe == "cookbook-words":
+        return " ".join(NOT_COOKBOOK.sub(" ", text.lower()).split())
     if recipe == "tang-poems":
         return "\n".join(line for line in (raw.strip() for raw in text.splitlines())
                          if _good_poem(line)) + "\n"

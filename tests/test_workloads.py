@@ -34,3 +34,40 @@ def test_the_original_exercise_is_a_preset(tmp_path, poetui_home):
     assert meta["model"]["cell"] == "rnn" and meta["model"]["hidden"] == 50
     assert meta["train"]["optimizer"] == "sgd" and meta["train"]["batch"] == 1
     assert meta["train"]["clip_mode"] == "value" and meta["train"]["clip"] == 5.0
+
+
+def test_ptb_small_follows_the_papers_learning_rate_epoch_by_epoch(pattern_file):
+    from engine import job
+    from engine.assemble import open_trainer
+
+    model_dir = job.create_model(str(pattern_file), name="ptb", preset="ptb-small")
+    trainer = open_trainer(model_dir)
+    first_lr: dict[int, float] = {}
+    evals = []
+
+    def watch(event) -> None:
+        if event.kind == "step":
+            first_lr.setdefault(event.epoch, event.lr)
+        elif event.kind == "eval":
+            evals.append(event.step)
+
+    trainer.run(watch)
+    # lr × decay^max(epoch − max_epoch, 0), epochs counted from 1, max_epoch 4, decay 0.5.
+    assert first_lr == {e: 1.0 * 0.5 ** max(e - 4, 0) for e in range(1, 14)}
+    assert len(evals) == 13  # validation after every epoch, the last one included
+    weights = [p for p in trainer.model.parameters()]
+    assert all(float(p.abs().max()) < 5 for p in weights)  # from ±0.1, trained by SGD
+
+
+def test_the_cookbook_recipe_shows_unk_and_reads_primes_through_it(tmp_path, poetui_home):
+    text = tmp_path / "plays.txt"
+    common = "To be, or not to be: that is the question. Thou art more lovely! "
+    text.write_text(common * 60 + "Wherefore art thou Romeo? ", encoding="utf-8")
+    poetui("train", str(text), "--preset", "shakespeare-words", "--name", "w",
+           "--steps", "60")
+    vocab = json.loads((poetui_home / "models" / "w" / "vocab.json").read_text())
+    assert "romeo" not in vocab["tokens"] and "<unk>" in vocab["tokens"]  # seen once
+    assert "," not in vocab["tokens"] and "to" in vocab["tokens"]  # lowercased, no commas
+    result = poetui("sample", "w", "--prime", "Wherefore art thou", "--length", "40",
+                    "--greedy")
+    assert "wherefore" in result.stderr and "<unk>" in result.stderr  # said once
