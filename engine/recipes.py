@@ -32,6 +32,12 @@ def apply(recipe: str, text: str) -> str:
     raise PoetuiError(f"Unknown recipe '{recipe}'; use one of {', '.join(RECIPES)}.")
 
 
+def for_prime(recipe: str, text: str) -> str:
+    """A prime read as the corpus was: the same cleaning, without dropping the whole of it
+    (a prime is the start of a poem, not a `title:poem` line)."""
+    return apply(recipe, text) if recipe == "cookbook-words" else text
+
+
 def _good_poem(line: str) -> bool:
     title, colon, poem = line.partition(":")
     return bool(colon) and 5 <= len(poem) <= 79 and not (TANG_BANNED & set(poem))

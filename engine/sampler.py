@@ -128,13 +128,18 @@ class Sampler:
     """Generation from a model: items (a stretch of text, or one name or poem for a records
     model, as its corpus kind says) streamed one token at a time."""
 
-    def __init__(self, model: LanguageModel, vocab: Vocab, kind: Kind | None = None) -> None:
+    def __init__(self, model: LanguageModel, vocab: Vocab, kind: Kind | None = None,
+                 recipe: str = "as-is") -> None:
         self.vocab = vocab
         self.kind = kind or StreamKind()
+        self.recipe = recipe  # primes are read through the model's recipe, as its corpus was
         self.stepper = Stepper(model)
 
     def prime(self, text: str) -> Prime:
         """Encode a prime; name what the model cannot read instead of failing on it."""
+        from engine.recipes import for_prime
+
+        text = for_prime(self.recipe, text)
         unknown = self.vocab.unknown(text) if text else []
         ids = self.vocab.encode(text) if text else []
         notice = None
