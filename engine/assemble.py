@@ -14,6 +14,7 @@ from engine.config import ModelConfig, TrainConfig
 from engine.corpus import load_corpus
 from engine.device import pick_device, resolve_precision
 from engine.errors import PoetuiError
+from engine.job import cleaned
 from engine.kinds import MAX_VALIDATION_TOKENS
 from engine.model import build_model
 from engine.store import META, read_json
@@ -37,6 +38,7 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     corpus = load_corpus(corpus_name, kind_name)
     if meta["corpus"].get("reverse"):
         corpus = replace(corpus, kind=corpus.kind.reversed())
+    corpus = cleaned(corpus, meta.get("recipe", "as-is"))
     kind = corpus.kind
     train, val = corpus.split()
     train_ids = kind.encode(vocab, train)

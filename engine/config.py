@@ -34,6 +34,7 @@ class ModelConfig:
     tie_weights: bool = False
     # Translation (an encoder–decoder, chosen by a pairs corpus): the encoder reads both ways;
     # the decoder attends to the encoder's outputs.
+    init_scale: float = 0.0  # > 0: every weight uniform in ±this (Zaremba's PTB recipe)
     arch: str = "lm"  # lm | seq2seq
     bidirectional: bool = False
     attention: bool = False
@@ -114,6 +115,7 @@ class TrainConfig:
     epochs: float | None = None
     steps: int | None = None
     eval_every: int = 0  # steps; 0: ten times over the budget
+    eval_per_epoch: bool = False  # evaluate at the end of every epoch (the PTB recipes do)
     sample_every: int = 0  # steps; 0: with every evaluation
     sample_length: int = 200
     checkpoint_minutes: float = 1.0  # latest checkpoint at least this often (wall clock)

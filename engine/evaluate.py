@@ -19,6 +19,7 @@ from engine.device import autocast, pick_device, resolve_precision
 from engine.errors import PoetuiError
 from engine.kinds import Kind
 from engine.loading import load_model
+from engine.recipes import apply as apply_recipe
 
 
 def validation_loss(model: torch.nn.Module, kind: Kind, batches: Iterable,
@@ -55,7 +56,8 @@ def evaluate_file(name: str, path: str | Path, device: str = "auto",
     translation models also report chrF, BLEU and exact match (greedy, or a beam of ``beam``)."""
     loaded = load_model(name)
     vocab, kind = loaded.vocab, loaded.kind
-    data = kind.parse(read_text_file(Path(path)))
+    # The model's recipe reads the file as it read its corpus (e.g. the Tang filters).
+    data = kind.parse(apply_recipe(loaded.meta.get("recipe", "as-is"), read_text_file(Path(path))))
     # Out-of-vocabulary pieces are counted in what the model reads: for a records model, the
     # line breaks between records are boundaries, not characters it should know.
     oov = sum(piece not in vocab.index for text in kind.texts(data) for piece in vocab.pieces(text))
@@ -66,8 +68,11 @@ def evaluate_file(name: str, path: str | Path, device: str = "auto",
     model = loaded.model.to(dev)
     loss, tokens = validation_loss(model, kind, kind.eval_batches(ids, vocab), dev,
                                    resolve_precision(precision, dev))  # type: ignore[misc]
+    per_item = {"items": len(ids), "loss_per_item": loss * tokens / len(ids)} \
+        if kind.itemised else {}  # names, poems: what one whole item costs, <eos> included
     return {
         **kind.quality(model, vocab, ids, beam),
+        **per_item,
         "model": name,
         "file": str(path),
         "loss": loss,

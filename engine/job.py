@@ -23,12 +23,13 @@ from engine.config import (
 from engine.corpus import Corpus, load_corpus
 from engine.errors import PoetuiError
 from engine.presets import DEFAULT_PRESET, PRESETS
+from engine.recipes import apply as apply_recipe
 from engine.store import META, write_json_atomic
 from engine.tokenizer import Vocab
 
 MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"vocab_size"}
 TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
-VOCAB_FIELDS = {"level", "min_freq", "lowercase"}
+VOCAB_FIELDS = {"level", "min_freq", "lowercase", "recipe"}
 
 
 def resolve_settings(preset: str | None, overrides: dict, default: str | None = None,
@@ -67,6 +68,7 @@ class Plan:
     train: TrainConfig
     level: str
     train_ids: object  # the training split as token ids, in the corpus kind's shape
+    recipe: str = "as-is"
 
 
 def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Plan:
@@ -74,6 +76,7 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
     preset_name, settings = resolve_settings(preset, overrides, corpus.kind.default_preset)
     if settings.pop("reverse", False):
         corpus = replace(corpus, kind=corpus.kind.reversed())
+    corpus = cleaned(corpus, settings.get("recipe", "as-is"))
     level = settings.get("level", "char")
     kind = corpus.kind
     settings.update(kind.model_settings())
@@ -91,7 +94,18 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
     check_memory(model, train)
     train_ids = kind.encode(vocab, train_part)
     kind.check(train_ids, train)
-    return Plan(preset_name, corpus, vocab, model, train, level, train_ids)
+    return Plan(preset_name, corpus, vocab, model, train, level, train_ids,
+                settings.get("recipe", "as-is"))
+
+
+def cleaned(corpus: Corpus, recipe: str) -> Corpus:
+    """The corpus as a preset's recipe reads it (engine.recipes); the same for every part."""
+    if recipe == "as-is":
+        return corpus
+    given = corpus.given_split
+    return replace(corpus, text=apply_recipe(recipe, corpus.text),
+                   given_split=tuple(apply_recipe(recipe, part) for part in given)
+                   if given else None)
 
 
 def available_memory() -> int | None:
@@ -143,6 +157,7 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
         "corpus": {"name": corpus.name, "kind": corpus.kind.name, "source": corpus.source,
                    "reverse": bool(getattr(corpus.kind, "reverse", False))},
         "level": p.level,
+        "recipe": p.recipe,
         "model": model.to_json(),
         "train": asdict(train),
         "parameters": count_parameters(model),

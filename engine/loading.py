@@ -31,7 +31,7 @@ class LoadedModel:
         if self.kind.translates:
             raise PoetuiError(f"Model '{self.name}' translates rather than writes; use "
                               f"`poetui translate {self.name} TEXT`.")
-        return Sampler(self.model, self.vocab, self.kind)
+        return Sampler(self.model, self.vocab, self.kind, self.meta.get("recipe", "as-is"))
 
     def translator(self):
         from engine.translate import Translator

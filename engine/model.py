@@ -24,6 +24,9 @@ class LanguageModel(nn.Module):
         self.head = nn.Linear(config.hidden, config.vocab_size)
         if config.tie_weights:
             self.head.weight = self.embedding.weight
+        if config.init_scale:
+            for p in self.parameters():
+                nn.init.uniform_(p, -config.init_scale, config.init_scale)
 
     def init_state(self, batch: int, device: torch.device | str = "cpu") -> State:
         shape = (self.config.layers, batch, self.config.hidden)

@@ -46,9 +46,33 @@ PRESETS: dict[str, Preset] = {
             level="char", cell="lstm", layers=2, hidden=128, seq_len=50, batch=50, lr=2e-3,
             optimizer="adam", schedule="step", decay=0.97, decay_after=10, clip=5.0,
             clip_mode="value", epochs=50)),
+        Preset("dinosaurs", "names, one per line (the classic numpy character RNN's corpus, "
+               "lowercased), regularised for a small corpus: 1×128 LSTM, dropout, weight "
+               "average; keeps the best checkpoint", dict(
+            level="char", lowercase=True, cell="lstm", layers=1, hidden=128, embed=32,
+            dropout=0.3, batch=32, lr=5e-3, weight_decay=0.05, average=0.98, warmup=20,
+            minutes=1.0)),
+        # The exercise's SGD rate of 0.01 acts on the summed loss of a name; poetui's loss is
+        # the mean per character, so the same step is about ten times that rate.
+        Preset("dinosaurs-original", "the classic numpy exercise as it was: a plain 1×50 RNN, "
+               "SGD, element-wise clipping at ±5, one name per step", dict(
+            level="char", lowercase=True, cell="rnn", layers=1, hidden=50, batch=1,
+            optimizer="sgd", lr=0.1, clip=5.0, clip_mode="value", schedule="constant",
+            warmup=0, steps=35000)),
+        Preset("tang-wujue", "Tang five-character quatrains: `title:poem` lines with the "
+               "Tang-poem generator's filters, a 1×384 LSTM tuned for 3 minutes on a CPU", dict(
+            level="char", recipe="tang-poems", cell="lstm", layers=1, hidden=384, embed=128,
+            dropout=0.1, batch=32, lr=4e-3, beta2=0.95, warmup=20, average=0.99,
+            minutes=3.0)),
         Preset("tang", "the Tang-poem generator: 2×128 LSTM over one poem per line", dict(
             level="char", cell="lstm", layers=2, hidden=128, batch=64, lr=1e-2, epochs=50,
             optimizer="adam", schedule="constant")),
+        Preset("shakespeare-words", "word-level Shakespeare (the TensorFlow cookbook recipe: "
+               "lowercase, punctuation stripped but - and ', words seen ≤ 5 times → <unk>), "
+               "tuned for 5 minutes on a CPU", dict(
+            level="word", recipe="cookbook-words", min_freq=6, cell="lstm", layers=1,
+            hidden=256, embed=128, dropout=0.5, seq_len=32, batch=32, lr=3e-3, beta2=0.95,
+            weight_decay=0.05, warmup=20, average=0.99, minutes=5.0)),
         Preset("word", "word-level Shakespeare LSTM: 128 units, frequency cut-off 5", dict(
             level="word", min_freq=5, cell="lstm", layers=1, hidden=128, seq_len=35, batch=32,
             lr=3e-3, epochs=20)),
@@ -62,11 +86,20 @@ PRESETS: dict[str, Preset] = {
             level="char", cell="lstm", layers=1, hidden=256, batch=64, seq_len=128,
             optimizer="rmsprop", lr=1e-3, schedule="constant", clip=1e9, warmup=0,
             minutes=10.0)),
-        Preset("ptb-small", "Zaremba's small PTB recipe: 2×200 LSTM, SGD lr 1, halved after "
-               "epoch 4", dict(
-            level="word", min_freq=3, cell="lstm", layers=2, hidden=200, seq_len=20, batch=20,
-            optimizer="sgd", lr=1.0, schedule="step", decay=0.5, decay_after=4, clip=5.0,
-            warmup=0, epochs=13)),
+        # Zaremba, Sutskever & Vinyals (2014), as their TensorFlow tutorial sets them: init
+        # scale, SGD at 1.0, max grad norm, 2 layers, unrolled steps, hidden, the epoch after
+        # which lr × decay^max(epoch − max_epoch, 0) applies, epochs, dropout = 1 − keep
+        # probability, batch 20. The paper's figures on PTB: small 120.7 valid / 114.5 test.
+        *(Preset(f"ptb-{size}", f"Zaremba's {size} PTB recipe: 2×{hidden} LSTM, SGD lr 1, "
+                 f"decay {decay:.3g} after epoch {after}, {epochs} epochs", dict(
+            level="word", min_freq=1, cell="lstm", layers=2, hidden=hidden, init_scale=init,
+            seq_len=steps, batch=20, optimizer="sgd", lr=1.0, schedule="step", decay=decay,
+            decay_after=after, clip=clip, dropout=round(1 - keep, 2), warmup=0, epochs=epochs,
+            eval_per_epoch=True))
+          for size, init, clip, steps, hidden, after, epochs, keep, decay in (
+              ("small", 0.1, 5.0, 20, 200, 4, 13, 1.0, 0.5),
+              ("medium", 0.05, 5.0, 35, 650, 6, 39, 0.5, 0.8),
+              ("large", 0.04, 10.0, 35, 1500, 14, 55, 0.35, 1 / 1.15))),
     )
 }
 

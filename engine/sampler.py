@@ -26,6 +26,7 @@ from engine.tokenizer import Vocab
 class Prime:
     ids: list[int]
     notice: str | None  # what happened to unknown pieces, in one sentence
+    text: str = ""  # as given: a constraint reads it as the start of what is written
 
 
 class Stepper:
@@ -127,13 +128,18 @@ class Sampler:
     """Generation from a model: items (a stretch of text, or one name or poem for a records
     model, as its corpus kind says) streamed one token at a time."""
 
-    def __init__(self, model: LanguageModel, vocab: Vocab, kind: Kind | None = None) -> None:
+    def __init__(self, model: LanguageModel, vocab: Vocab, kind: Kind | None = None,
+                 recipe: str = "as-is") -> None:
         self.vocab = vocab
         self.kind = kind or StreamKind()
+        self.recipe = recipe  # primes are read through the model's recipe, as its corpus was
         self.stepper = Stepper(model)
 
     def prime(self, text: str) -> Prime:
         """Encode a prime; name what the model cannot read instead of failing on it."""
+        from engine.recipes import for_prime
+
+        text = for_prime(self.recipe, text)
         unknown = self.vocab.unknown(text) if text else []
         ids = self.vocab.encode(text) if text else []
         notice = None
@@ -143,19 +149,21 @@ class Sampler:
                 notice = f"The model has never seen {shown}; read as <unk>."
             else:
                 notice = f"The model has never seen the characters {shown}; they were left out."
-        return Prime(ids, notice)
+        return Prime(ids, notice, text)
 
     def items(self, prime: str | Prime = "", config: SampleConfig | None = None,
-              count: int = 1) -> Iterator[Iterator[str]]:
+              count: int = 1, constraint=None) -> Iterator[Iterator[str]]:
         """``count`` items, each yielding the text of its tokens as they are produced (the prime
         is not repeated). One random generator serves the whole list, so successive items
-        differ and one seed reproduces all of them. Consume each item before the next."""
+        differ and one seed reproduces all of them. Consume each item before the next.
+        ``constraint`` (engine.forms) names the tokens allowed next, given what is written;
+        everything else is masked, so a form or an acrostic holds by construction."""
         config = config or SampleConfig()
         prime = self.prime(prime) if isinstance(prime, str) else prime
         generator = torch.Generator()
         generator.manual_seed(config.seed if config.seed is not None else torch.seed() % 2**63)
         for _ in range(count):
-            yield self._item(prime, config, generator)
+            yield self._item(prime, config, generator, constraint)
 
     def stream(self, prime: str | Prime = "", config: SampleConfig | None = None) -> Iterator[str]:
         """One item, streamed."""
@@ -164,8 +172,8 @@ class Sampler:
     def text(self, prime: str | Prime = "", config: SampleConfig | None = None) -> str:
         return "".join(self.stream(prime, config))
 
-    def _item(self, prime: Prime, config: SampleConfig, generator: torch.Generator
-              ) -> Iterator[str]:
+    def _item(self, prime: Prime, config: SampleConfig, generator: torch.Generator,
+              constraint=None) -> Iterator[str]:
         eos = self.vocab.eos_id
         specials = {self.vocab.id_of(s) for s in self.vocab.specials}
         previous = self.vocab.tokens[prime.ids[-1]] if prime.ids else None
@@ -182,6 +190,11 @@ class Sampler:
             if banned and len(banned) < len(logits):
                 logits[banned] = float("-inf")
             for _ in range(config.length):
+                allowed = constraint.allowed(prime.text + output) if constraint else None
+                if allowed is not None:
+                    masked = torch.full_like(logits, float("-inf"))
+                    masked[allowed] = logits[allowed]
+                    logits = masked
                 token = choose(logits, config, generator)
                 if token == eos:
                     return

@@ -16,8 +16,9 @@ from engine.config import LEVELS
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 
 # Words keep inner apostrophes and hyphens (the classic word-level Shakespeare recipe);
-# punctuation marks and newlines are tokens of their own so text keeps its shape.
-WORD_RE = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]|\n")
+# punctuation marks and newlines are tokens of their own so text keeps its shape; a corpus's
+# own <unk> (Penn Treebank's) stays one token.
+WORD_RE = re.compile(r"<unk>|\w+(?:['’-]\w+)*|[^\w\s]|\n")
 NO_SPACE_BEFORE = set(".,;:!?)]}'’\n")
 NO_SPACE_AFTER = set("([{\n")
 
@@ -123,7 +124,7 @@ class Vocab:
     def render(self, token_id: int, previous: str | None) -> str:
         """One token as text, with the spacing word level needs given the token before it."""
         token = self.tokens[token_id]
-        if token in self.specials:
+        if token in self.specials and token != UNK:  # <unk> is shown: a rare word was there
             return ""
         if self.level == "char" or previous is None:
             return token

@@ -316,7 +316,9 @@ class Trainer:
         """Evaluate (ten times over the budget, or every eval_every steps), sample, and keep a
         latest checkpoint at least every checkpoint_minutes of training."""
         cfg = self.config
-        if cfg.eval_every:
+        if cfg.eval_per_epoch:
+            due_eval = self.position == len(self.batches) and progress < 1.0
+        elif cfg.eval_every:
             due_eval = self.step % cfg.eval_every == 0
         else:
             due_eval = self._next_eval <= progress < 1.0

@@ -120,3 +120,12 @@ def test_no_prime_never_starts_with_whitespace():
     text = sampler.text("", SampleConfig(length=5, greedy=True))
     assert text and not text[0].isspace()
     assert sampler.text("a", SampleConfig(length=3, greedy=True)) == "   "  # a prime: as is
+
+
+def test_novelty_counts_what_was_never_in_the_training_text():
+    from engine.novelty import novel_items, novel_ngrams
+
+    assert novel_items(["anna", "zed", "bob", "qux"], ["anna", "bob"]) == 0.5
+    assert novel_ngrams("the cat sat", "the cat sat on the mat", "char") == 0.0
+    assert novel_ngrams("zzzzzzzzzz", "the cat sat on the mat", "char") == 1.0
+    assert novel_ngrams("the cat sat on a hat", "the cat sat on the mat", "word") == 2 / 3

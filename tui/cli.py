@@ -111,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int)
     s.add_argument("--count", type=int, default=1, help="how many samples (or names, poems)")
     s.add_argument("--stop", help="stop a sample once this text appears")
+    s.add_argument("--acrostic", default="", help="Tang quatrains: line i starts with the "
+                   "i-th of these characters (up to four; one: the opening character)")
+    s.add_argument("--form", action="store_true", help="Tang quatrains: keep to the form "
+                   "(four lines of five characters, ，。，。)")
+    s.add_argument("--no-title", action="store_true", help="Tang quatrains: print the poems "
+                   "without their titles")
+    s.add_argument("--stats", action="store_true", help="then say how much of it is new: "
+                   "items (or 8-character / 4-word runs) not in the training text")
 
     e = sub.add_parser("eval", help="a model's loss on any text file")
     e.add_argument("name")
@@ -256,16 +264,39 @@ def cmd_sample(args: argparse.Namespace) -> int:
     prime = sampler.prime(args.prime)
     if prime.notice:
         print(prime.notice, file=sys.stderr)
+    constraint = None
+    if args.acrostic or args.form:
+        from engine.forms import QuatrainForm
+
+        _check_utf8("--acrostic", args.acrostic)
+        constraint = QuatrainForm(loaded.vocab, args.acrostic, ":" in loaded.vocab.index,
+                                  args.form)
     out = sys.stdout
-    for i, item in enumerate(sampler.items(prime, config, args.count)):
+    outputs = []
+    for i, item in enumerate(sampler.items(prime, config, args.count, constraint)):
         if i:
             out.write(loaded.kind.separator)
-        out.write(args.prime)
-        for piece in item:
-            out.write(piece)
-            out.flush()
+        text = args.prime
+        if args.no_title:  # the title is written (the model needs it) but not shown
+            for piece in item:
+                text += piece
+            out.write(text.partition(":")[2] if ":" in text else text)
+        else:
+            out.write(args.prime)
+            for piece in item:
+                out.write(piece)
+                out.flush()
+                text += piece
+        outputs.append(text)
     out.write("\n")
     out.flush()
+    if args.stats:
+        from engine.novelty import novelty_of
+
+        what = "items" if loaded.kind.itemised else \
+            ("8-character runs" if loaded.vocab.level == "char" else "4-word runs")
+        print(f"novelty: {novelty_of(loaded, outputs):.1%} of the {what} never occur in the "
+              "training text", file=sys.stderr)
     return 0
 
 

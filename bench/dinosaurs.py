@@ -1,0 +1,84 @@
+"""Dinosaur names (the classic numpy character RNN): the `dinosaurs` preset against the original
+(`dinosaurs-original`: a plain 1×50 RNN, SGD, element-wise clipping, one name per step), each
+trained for the same wall-clock time on ../shared/data/dinos.txt.
+
+Figures, on the engine's held-out 10 % of names (never trained on), through `poetui eval`'s
+code path: the mean loss per name in nats (<eos> included); and of 1,000 generated names, the
+share not in the training list and the share well formed (letters only, 3–25 long).
+Targets: ≤ 19.0 nats per name after 60 s; ≥ 80 % new; ≥ 95 % well formed.
+
+Run: python bench/dinosaurs.py [--seconds 60] [--names 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data" / "dinos.txt"
+WELL_FORMED = re.compile(r"[a-z]{3,25}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--names", type=int, default=1000)
+    parser.add_argument("--presets", nargs="+", default=["dinosaurs", "dinosaurs-original"])
+    args = parser.parse_args()
+    if not DATA.exists():
+        sys.exit(f"needs {DATA}")
+    os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
+    from bench.record import record
+    from engine import job
+    from engine.assemble import open_trainer
+    from engine.config import SampleConfig
+    from engine.corpus import load_corpus
+    from engine.evaluate import evaluate_file
+    from engine.loading import load_model
+    from engine.novelty import novel_items
+
+    train, held_out = load_corpus(str(DATA)).split()
+    held_file = Path(tempfile.mkdtemp()) / "held-out.txt"
+    held_file.write_text("\n".join(held_out) + "\n", encoding="utf-8")
+    training = [t.lower() for t in train]
+    rows = []
+    for preset in args.presets:
+        model_dir = job.create_model(str(DATA), name=preset, preset=preset,
+                                     minutes=args.seconds / 60)
+        started = time.perf_counter()
+        done = open_trainer(model_dir).run(lambda e: None)
+        wall = time.perf_counter() - started
+        report = evaluate_file(preset, held_file)
+        sampler = load_model(preset).sampler()
+        config = SampleConfig(length=40, temperature=1.0, seed=1)
+        names = ["".join(item) for item in sampler.items("", config, args.names)]
+        new = novel_items(names, training)
+        formed = sum(bool(WELL_FORMED.fullmatch(n)) for n in names) / len(names)
+        rows.append((preset, done, wall, report, new, formed, names[:8]))
+        print(f"{preset}: {done.steps:,} steps ({done.epochs:.0f} epochs), wall {wall:.0f} s; "
+              f"held-out {report['loss_per_item']:.2f} nats/name; new {new:.1%}, well formed "
+              f"{formed:.1%}; e.g. {', '.join(names[:8])}", flush=True)
+    table = ("| preset | steps (epochs) | held-out loss per name (nats) | new names | "
+             "well formed | first names generated |\n|---|---|---|---|---|---|\n")
+    for preset, done, _wall, report, new, formed, shown in rows:
+        table += (f"| `{preset}` | {done.steps:,} ({done.epochs:.0f}) | "
+                  f"**{report['loss_per_item']:.2f}** | {new:.1%} | {formed:.1%} | "
+                  f"{', '.join(shown)} |\n")
+    record("dinosaurs", "Dinosaur names (held-out 10 % of dinos.txt)",
+           f"Each preset trained for {args.seconds:g} s of wall-clock time in this run; "
+           f"{len(held_out)} held-out names scored by `poetui eval`'s code path; "
+           f"{args.names:,} names sampled at temperature 1.0. Targets: ≤ 19.0 nats per name "
+           f"(a tuned character 4-gram gets about 20.8; the exercise's smoothed training loss "
+           f"ends near 22), ≥ 80 % new, ≥ 95 % well formed (letters only, 3–25 long).\n\n"
+           f"{table}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Decoding constraints: what the next token may be, given what was written so far. The sampler
+asks a constraint before each choice and masks everything else, so a form or an acrostic holds
+by construction, not by luck.
+
+A Tang five-character quatrain (五言絕句): four lines of five characters, `，` after lines 1
+and 3, `。` after lines 2 and 4 — after the title and its colon when the model writes titles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.tokenizer import Vocab
+
+LINE, LINES = 5, 4
+MAX_TITLE = 24  # characters a title may run to before its colon is forced
+ENDS = ("，", "。", "，", "。")
+PUNCTUATION = set("，。、；：？！,.;:?!「」『』（）() \n")
+
+
+def well_formed(poem: str) -> bool:
+    """Four lines of five characters with ，。，。 after them."""
+    if len(poem) != LINES * (LINE + 1):
+        return False
+    for i in range(LINES):
+        line = poem[i * (LINE + 1) : (i + 1) * (LINE + 1)]
+        if line[-1] != ENDS[i] or any(ch in PUNCTUATION for ch in line[:-1]):
+            return False
+    return True
+
+
+def poem_part(record: str) -> str:
+    """The poem of a `title:poem` record (the record itself when it has no title)."""
+    return record.partition(":")[2] if ":" in record else record
+
+
+@dataclass
+class QuatrainForm:
+    """Constrains a `title:poem` record (or a bare poem, ``titled=False``) to a quatrain, with
+    line i starting with ``heads[i]`` when an acrostic is asked for (藏頭詩)."""
+
+    vocab: Vocab
+    heads: str = ""
+    titled: bool = True
+    form: bool = True  # False: only the acrostic is enforced
+    _letters: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._letters = [i for i, t in enumerate(self.vocab.tokens)
+                         if t not in self.vocab.specials and t not in PUNCTUATION and t != ":"]
+        unknown = [h for h in self.heads if h not in self.vocab.index]
+        if unknown or len(self.heads) > LINES:
+            from engine.errors import PoetuiError
+
+            raise PoetuiError(
+                f"An acrostic takes up to {LINES} characters the model knows"
+                + (f"; it has never seen {', '.join(map(repr, unknown))}." if unknown else ".")
+            )
+
+    def allowed(self, written: str) -> list[int] | None:
+        """Token ids the next token may be, or None for any."""
+        colon = self.vocab.index.get(":")
+        if self.titled and ":" not in written and colon is not None:
+            if not written:
+                return self._letters
+            return [colon] if len(written) >= MAX_TITLE else [*self._letters, colon]
+        poem = poem_part(written) if self.titled else written
+        if self.form:
+            line, column = divmod(len(poem), LINE + 1)
+        else:  # lines end where the model puts their punctuation
+            line = sum(ch in "，。" for ch in poem)
+            column = 0 if not poem or poem[-1] in "，。" else 1
+        if line >= LINES:
+            return [self.vocab.eos_id] if self.form and self.vocab.eos_id is not None else None
+        if column == 0 and line < len(self.heads):
+            return [self.vocab.index[self.heads[line]]]
+        if not self.form:
+            return None
+        if column == LINE:
+            end = self.vocab.index.get(ENDS[line])
+            return [end] if end is not None else None
+        return self._letters

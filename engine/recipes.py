@@ -1,0 +1,43 @@
+"""The cleaning of the classic exercises, as named recipes a preset applies to whatever text it
+trains on (so `poetui train my_poems.txt --preset tang-wujue` cleans a user's file the same way).
+A recipe belongs to the model: evaluation reads a file through it too.
+
+- ``as-is``: the text unchanged.
+- ``tang-poems``: the TensorFlow Tang-poem generator's filters: `title:poem` lines only, poems
+  with none of `_ ( （ 《 [` and 5 to 79 characters long.
+- ``cookbook-words``: the TensorFlow cookbook's word-level Shakespeare: lowercase, punctuation
+  stripped except `-` and `'`, whitespace collapsed (its words seen 5 times or fewer become
+  <unk> by the preset's min_freq of 6).
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.errors import PoetuiError
+
+RECIPES = ("as-is", "tang-poems", "cookbook-words")
+TANG_BANNED = set("_(（《[")
+NOT_COOKBOOK = re.compile(r"[^\w\s'-]+")
+
+
+def apply(recipe: str, text: str) -> str:
+    if recipe == "as-is":
+        return text
+    if recipe == "cookbook-words":
+        return " ".join(NOT_COOKBOOK.sub(" ", text.lower()).split())
+    if recipe == "tang-poems":
+        return "\n".join(line for line in (raw.strip() for raw in text.splitlines())
+                         if _good_poem(line)) + "\n"
+    raise PoetuiError(f"Unknown recipe '{recipe}'; use one of {', '.join(RECIPES)}.")
+
+
+def for_prime(recipe: str, text: str) -> str:
+    """A prime read as the corpus was: the same cleaning, without dropping the whole of it
+    (a prime is the start of a poem, not a `title:poem` line)."""
+    return apply(recipe, text) if recipe == "cookbook-words" else text
+
+
+def _good_poem(line: str) -> bool:
+    title, colon, poem = line.partition(":")
+    return bool(colon) and 5 <= len(poem) <= 79 and not (TANG_BANNED & set(poem))

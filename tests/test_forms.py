@@ -1,0 +1,66 @@
+"""Tang quatrains: the form check, and decoding that keeps to the form and the acrostic by
+construction (a random model writes them too when constrained)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from engine.config import ModelConfig, SampleConfig
+from engine.errors import PoetuiError
+from engine.forms import QuatrainForm, poem_part, well_formed
+from engine.kinds import kind_named
+from engine.model import LanguageModel
+from engine.recipes import apply
+from engine.sampler import Sampler
+from engine.tokenizer import Vocab
+
+POEM = "白日依山盡，黃河入海流。欲窮千里目，更上一層樓。"
+
+
+def test_the_form_check():
+    assert well_formed(POEM)
+    assert not well_formed(POEM[:-1] + "，")  # 。 after lines 2 and 4
+    assert not well_formed("白日依山，黃河入海流。欲窮千里目，更上一層樓。")  # four characters
+    assert not well_formed(POEM + POEM)
+    assert poem_part("登鸛雀樓:" + POEM) == POEM
+
+
+def test_the_tang_recipe_keeps_the_generators_poems():
+    text = "\n".join(["登樓:" + POEM, "壞:白日（依山盡", "短:白日", "無題", "長:" + "白" * 80])
+    assert apply("tang-poems", text) == "登樓:" + POEM + "\n"
+
+
+@pytest.fixture
+def tang_sampler() -> Sampler:
+    torch.manual_seed(0)
+    kind = kind_named("records")
+    spring = "春曉:春眠不覺曉，處處聞啼鳥。夜來風雨聲，花落知多少。"
+    vocab = Vocab.build(["登鸛雀樓:" + POEM, spring], "char", kind.specials())
+    model = LanguageModel(ModelConfig(len(vocab), layers=1, hidden=16)).eval()
+    return Sampler(model, vocab, kind)
+
+
+def test_a_random_model_keeps_the_form_and_the_acrostic_when_asked(tang_sampler):
+    vocab = tang_sampler.vocab
+    config = SampleConfig(length=80, temperature=1.5, seed=4)
+    free = ["".join(p) for p in tang_sampler.items("", config, 10)]
+    assert not all(well_formed(poem_part(p)) for p in free)  # unconstrained: random
+    form = QuatrainForm(vocab, "白黃欲更", titled=True)
+    poems = [poem_part("".join(p)) for p in tang_sampler.items("", config, 10, form)]
+    assert all(well_formed(p) for p in poems), poems
+    assert all([p[0], p[6], p[12], p[18]] == list("白黃欲更") for p in poems)
+    acrostic_only = QuatrainForm(vocab, "春花", titled=True, form=False)
+    for p in tang_sampler.items("", config, 5, acrostic_only):
+        poem = poem_part("".join(p))
+        assert poem.startswith("春")
+        if "，" in poem[1:] or "。" in poem[1:]:
+            cut = min(i for i, ch in enumerate(poem) if ch in "，。")
+            assert poem[cut + 1 : cut + 2] in ("花", "")
+
+
+def test_an_acrostic_the_model_cannot_write_is_one_sentence(tang_sampler):
+    with pytest.raises(PoetuiError, match="never seen"):
+        QuatrainForm(tang_sampler.vocab, "龍")
+    with pytest.raises(PoetuiError, match="up to 4"):
+        QuatrainForm(tang_sampler.vocab, "白黃欲更白")

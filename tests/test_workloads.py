@@ -1,0 +1,73 @@
+"""The classic exercises as presets: a user's own list of names trains with the dinosaurs
+recipe (lowercased, one name per line), samples one new name per line, and is scored per name."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import poetui
+
+CAPITALISED = ["Anna", "Bob", "Carla", "Dora", "Emil", "Fred", "Gina", "Hugo", "Ines", "Jan"]
+
+
+def test_a_users_names_train_with_the_dinosaurs_preset(tmp_path, poetui_home):
+    names = tmp_path / "my_names.txt"
+    names.write_text("\n".join(CAPITALISED * 30) + "\n", encoding="utf-8")
+    poetui("train", str(names), "--preset", "dinosaurs", "--name", "dino", "--steps", "150")
+    vocab = json.loads((poetui_home / "models" / "dino" / "vocab.json").read_text())
+    assert not any(t.isupper() for t in vocab["tokens"])  # the recipe: lowercase
+    result = poetui("sample", "dino", "--count", "6", "--seed", "2", "--stats")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6 and all(line == line.lower() for line in lines)
+    assert "novelty:" in result.stderr and "items" in result.stderr
+    report = json.loads(poetui("eval", "dino", str(names), "--json").stdout)
+    # Ten names, each equally likely: about ln 10 nats to pick one, little more to spell it.
+    assert report["items"] == 300 and report["loss_per_item"] < 4.0
+
+
+def test_the_original_exercise_is_a_preset(tmp_path, poetui_home):
+    names = tmp_path / "names.txt"
+    names.write_text("\n".join(CAPITALISED * 10) + "\n", encoding="utf-8")
+    poetui("train", str(names), "--preset", "dinosaurs-original", "--name", "orig",
+           "--steps", "20")
+    meta = json.loads((poetui_home / "models" / "orig" / "model.json").read_text())
+    assert meta["model"]["cell"] == "rnn" and meta["model"]["hidden"] == 50
+    assert meta["train"]["optimizer"] == "sgd" and meta["train"]["batch"] == 1
+    assert meta["train"]["clip_mode"] == "value" and meta["train"]["clip"] == 5.0
+
+
+def test_ptb_small_follows_the_papers_learning_rate_epoch_by_epoch(pattern_file):
+    from engine import job
+    from engine.assemble import open_trainer
+
+    model_dir = job.create_model(str(pattern_file), name="ptb", preset="ptb-small")
+    trainer = open_trainer(model_dir)
+    first_lr: dict[int, float] = {}
+    evals = []
+
+    def watch(event) -> None:
+        if event.kind == "step":
+            first_lr.setdefault(event.epoch, event.lr)
+        elif event.kind == "eval":
+            evals.append(event.step)
+
+    trainer.run(watch)
+    # lr × decay^max(epoch − max_epoch, 0), epochs counted from 1, max_epoch 4, decay 0.5.
+    assert first_lr == {e: 1.0 * 0.5 ** max(e - 4, 0) for e in range(1, 14)}
+    assert len(evals) == 13  # validation after every epoch, the last one included
+    weights = [p for p in trainer.model.parameters()]
+    assert all(float(p.abs().max()) < 5 for p in weights)  # from ±0.1, trained by SGD
+
+
+def test_the_cookbook_recipe_shows_unk_and_reads_primes_through_it(tmp_path, poetui_home):
+    text = tmp_path / "plays.txt"
+    common = "To be, or not to be: that is the question. Thou art more lovely! "
+    text.write_text(common * 60 + "Wherefore art thou Romeo? ", encoding="utf-8")
+    poetui("train", str(text), "--preset", "shakespeare-words", "--name", "w",
+           "--steps", "60")
+    vocab = json.loads((poetui_home / "models" / "w" / "vocab.json").read_text())
+    assert "romeo" not in vocab["tokens"] and "<unk>" in vocab["tokens"]  # seen once
+    assert "," not in vocab["tokens"] and "to" in vocab["tokens"]  # lowercased, no commas
+    result = poetui("sample", "w", "--prime", "Wherefore art thou", "--length", "40",
+                    "--greedy")
+    assert "wherefore" in result.stderr and "<unk>" in result.stderr  # said once
