@@ -91,9 +91,9 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
         train = TrainConfig(**{k: v for k, v in settings.items() if k in TRAIN_FIELDS})
     except (TypeError, ValueError) as exc:
         raise PoetuiError(f"Bad model settings: {exc}.") from None
-    check_memory(model, train)
     train_ids = kind.encode(vocab, train_part)
-    kind.check(train_ids, train)
+    kind.check(train_ids, train)  # too short first: the memory a window needs is then real
+    check_memory(model, train)
     return Plan(preset_name, corpus, vocab, model, train, level, train_ids,
                 settings.get("recipe", "as-is"))
 

@@ -156,9 +156,10 @@ def test_a_refused_resume_changes_nothing(pattern_file, poetui_home, runs):
     assert "Watch it with" in poetui("train", "--name", "busy", "--resume", "--steps",
                                      "1000000", "--detach").stdout
     runs.append("busy")
-    wait_until(lambda: is_locked(meta.parent), 60, "the detached run")
+    # The detached resume writes its new budget once its worker holds the lock…
+    wait_until(lambda: is_locked(meta.parent) and meta.read_bytes() != before, 60,
+               "the detached run to take its new budget")
     during = meta.read_bytes()
-    assert during != before  # the detached resume wrote its new budget…
     result = poetui("train", "--name", "busy", "--resume", "--steps", "5", "--lr", "0.5",
                     check=False)
     assert_one_sentence(result, "already training")
