@@ -198,9 +198,7 @@ def _receive(response, partial: Path, have: int, size: int | None, report: Progr
                             f"The download of '{card.name}' was cancelled; fetch it again to "
                             "resume where it stopped.")
                     try:
-                        # read1: whatever has arrived (up to a block), so a cancel or the
-                        # progress never waits on a stalled connection for a whole block.
-                        block = response.read1(BLOCK)
+                        block = response.read(BLOCK)
                     except (http.client.HTTPException, OSError) as exc:  # reset, timeout
                         return have, type(exc).__name__ if not str(exc) else str(exc)
                     if not block:
