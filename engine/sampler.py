@@ -162,8 +162,10 @@ class Sampler:
         prime = self.prime(prime) if isinstance(prime, str) else prime
         generator = torch.Generator()
         generator.manual_seed(config.seed if config.seed is not None else torch.seed() % 2**63)
+        # One look at the machine for the whole list: it takes 50 ms, once, not per item.
+        blas_threads = free_cores()
         for _ in range(count):
-            yield self._item(prime, config, generator, constraint)
+            yield self._item(prime, config, generator, constraint, blas_threads)
 
     def stream(self, prime: str | Prime = "", config: SampleConfig | None = None) -> Iterator[str]:
         """One item, streamed."""
@@ -173,14 +175,14 @@ class Sampler:
         return "".join(self.stream(prime, config))
 
     def _item(self, prime: Prime, config: SampleConfig, generator: torch.Generator,
-              constraint=None) -> Iterator[str]:
+              constraint, blas_threads: int) -> Iterator[str]:
         eos = self.vocab.eos_id
         specials = {self.vocab.id_of(s) for s in self.vocab.specials}
         previous = self.vocab.tokens[prime.ids[-1]] if prime.ids else None
         output = ""
         # numpy's BLAS takes the cores other work leaves free: alone it uses them all; beside a
         # training run, one thread, so the two never fight over a core.
-        with torch.inference_mode(), threadpool_limits(limits=free_cores(), user_api="blas"):
+        with torch.inference_mode(), threadpool_limits(limits=blas_threads, user_api="blas"):
             state = self.stepper.zero_state()
             logits = None
             for token in self.kind.start_ids(self.vocab, prime.ids):
