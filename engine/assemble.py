@@ -17,6 +17,7 @@ from engine.errors import PoetuiError
 from engine.job import cleaned
 from engine.kinds import MAX_VALIDATION_TOKENS
 from engine.model import build_model
+from engine.novelty import novelty_for
 from engine.store import META, read_json
 from engine.tokenizer import Vocab
 from engine.trainer import Trainer
@@ -50,7 +51,8 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     torch.manual_seed(config.seed)  # the same seed, the same initial weights
     model = build_model(model_config).to(device)
     trainer = Trainer(model_dir, model, vocab, kind, kind.train_batches(train_ids, vocab, config),
-                      val_ids, config, device, precision)
+                      val_ids, config, device, precision,
+                      novelty_for(kind, vocab, lambda: train))
     if checkpoint.pointer(model_dir, "latest") is not None:
         trainer.restore()
     return trainer

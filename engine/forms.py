@@ -8,6 +8,7 @@ and 3, `。` after lines 2 and 4 — after the title and its colon when the mode
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from engine.tokenizer import Vocab
@@ -80,3 +81,45 @@ class QuatrainForm:
             end = self.vocab.index.get(ENDS[line])
             return [end] if end is not None else None
         return self._letters
+
+
+def writes_quatrains(vocab: Vocab, kind) -> bool:
+    """Whether a model can be held to the quatrain form: one that writes items (poems) and
+    knows the form's ，and 。"""
+    return kind.itemised and all(end in vocab.index for end in set(ENDS))
+
+
+def writes_titles(vocab: Vocab) -> bool:
+    """Whether the model writes `title:poem` records (its vocabulary has the colon)."""
+    return ":" in vocab.index
+
+
+def quatrain_constraint(vocab: Vocab, heads: str = "", form: bool = False
+                        ) -> QuatrainForm | None:
+    """The constraint for an acrostic on ``heads`` and/or the form; None when neither is asked
+    for, so the model writes freely. Raises PoetuiError (a plain sentence) for heads the
+    model cannot write."""
+    if not heads and not form:
+        return None
+    return QuatrainForm(vocab, heads, writes_titles(vocab), form)
+
+
+def untitled(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces of a `title:poem` record without its title and colon: held back until the
+    colon, then passed on as they come. A record that never writes a colon is all poem, so
+    it comes out whole at its end."""
+    held: list[str] = []
+    titled = True
+    for piece in pieces:
+        if not titled:
+            yield piece
+            continue
+        _, colon, rest = piece.partition(":")
+        if colon:
+            titled = False
+            held.clear()
+            if rest:
+                yield rest
+        else:
+            held.append(piece)
+    yield from held

@@ -53,15 +53,15 @@ class _LanguageKind:
         """(logits (B, T, V), state) of one batch; ``state`` carries across stream windows."""
         return model(batch.x.to(device), state)
 
-    def live_text(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> str:
-        """The sample shown while training: a stretch of text, or a few items."""
+    def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:
+        """The sample shown while training (joined by ``separator``): a stretch of text, or a
+        few items."""
         from engine.config import SampleConfig
         from engine.sampler import Sampler
 
         count, per_item = self.live_sample(length)
         config = SampleConfig(length=per_item, temperature=0.8, seed=seed)
-        items = Sampler(model, vocab, self).items("", config, count)
-        return self.separator.join("".join(item) for item in items)
+        return ["".join(item) for item in Sampler(model, vocab, self).items("", config, count)]
 
     def quality(self, model, vocab: Vocab, ids, beam: int = 0) -> dict:
         return {}  # the loss says it all for a language model
@@ -279,14 +279,14 @@ class PairsKind:
         logits = model(batch.src.to(device), batch.src_lengths, batch.x.to(device))
         return logits, None
 
-    def live_text(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> str:
+    def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:
         """A few fixed held-out sentences, translated, beside their references."""
         from engine.translate import Translator
 
         shown = val_ids[:LIVE_TRANSLATIONS]
         hypotheses = Translator(model, vocab).greedy([list(s) for s, _ in shown])
-        return "\n".join(f"{vocab.decode(s)} → {h}   ({vocab.decode(t)})"
-                         for (s, t), h in zip(shown, hypotheses, strict=True))
+        return [f"{vocab.decode(s)} → {h}   ({vocab.decode(t)})"
+                for (s, t), h in zip(shown, hypotheses, strict=True)]
 
     def quality(self, model, vocab: Vocab, ids: list, beam: int = 0) -> dict:
         """chrF, BLEU and exact match of the translations (greedy, or beam of width ``beam``)."""

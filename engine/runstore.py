@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS steps(step INTEGER, epoch INTEGER, epoch_progress REA
     eta REAL, time REAL);
 CREATE TABLE IF NOT EXISTS evals(step INTEGER, val_loss REAL, perplexity REAL,
     bits_per_token REAL, best INTEGER, time REAL);
-CREATE TABLE IF NOT EXISTS samples(step INTEGER, text TEXT, time REAL);
+CREATE TABLE IF NOT EXISTS samples(step INTEGER, text TEXT, time REAL, novelty REAL);
 CREATE TABLE IF NOT EXISTS log(kind TEXT, message TEXT, time REAL);
 CREATE TABLE IF NOT EXISTS commands(id INTEGER PRIMARY KEY, command TEXT, time REAL,
     taken INTEGER DEFAULT 0);
@@ -50,6 +50,7 @@ class RunWriter:
 
     def __init__(self, model_dir: Path, flush_every: float = 0.5) -> None:
         self.db = connect(model_dir)
+        _add_missing_columns(self.db)
         self.flush_every = flush_every
         self._steps: list[tuple] = []
         self._last_flush = time.monotonic()
@@ -82,7 +83,8 @@ class RunWriter:
             if event.chrf is not None:  # translation: the latest held-out chrF
                 self.set_status(chrf=event.chrf)
         elif kind == "sample":
-            self.db.execute("INSERT INTO samples VALUES (?,?,?)", (event.step, event.text, now))
+            self.db.execute("INSERT INTO samples(step, text, time, novelty) VALUES (?,?,?,?)",
+                            (event.step, event.text, now, event.novelty))
         elif kind == "state":
             self.set_status(state=event.state)
         elif kind == "checkpoint":
@@ -129,6 +131,15 @@ class RunWriter:
     def close(self) -> None:
         self.flush()
         self.db.close()
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a run store written by an earlier poetui up to this schema, so a resumed run can
+    record what it now records. Only the writer does this: a viewer reads an old store as it
+    is (rows without the column read as missing, which the screens show as no figure)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(samples)")}
+    if "novelty" not in columns:
+        db.execute("ALTER TABLE samples ADD COLUMN novelty REAL")
 
 
 def send_command(model_dir: Path, command: str) -> None:

@@ -39,6 +39,7 @@ from engine.events import (
 )
 from engine.kinds import Kind
 from engine.model import LanguageModel, detach_state
+from engine.novelty import Novelty
 from engine.tokenizer import Vocab
 
 Emit = Callable[[Event], None]
@@ -53,10 +54,11 @@ class Diverged(Exception):
 class Trainer:
     def __init__(self, model_dir: Path, model: LanguageModel, vocab: Vocab, kind: Kind,
                  batches, val_ids, config: TrainConfig, device: torch.device,
-                 precision: str) -> None:
+                 precision: str, novelty: Novelty | None = None) -> None:
         self.dir, self.name = model_dir, model_dir.name
         self.model, self.vocab, self.kind = model, vocab, kind
         self.batches, self.val_ids = batches, val_ids
+        self.novelty = novelty  # scores the live samples; None: no figure (a translator)
         self.config, self.device, self.precision = config, device, precision
         self.optimizer = self._make_optimizer()
         self.average = WeightAverage(model, config.average) if config.average else None
@@ -385,10 +387,13 @@ class Trainer:
         return val
 
     def sample(self, emit: Emit) -> None:
-        text = self.kind.live_text(self.kept_model, self.vocab, self.val_ids,
-                                   self.config.sample_length, self.config.seed + self.step)
+        items = self.kind.live_items(self.kept_model, self.vocab, self.val_ids,
+                                     self.config.sample_length, self.config.seed + self.step)
         self.model.train()  # a translator puts the model in eval mode
-        emit(SampleEvent(self.step, text))
+        # Does it write or copy? Against the training text, built into a set on the first
+        # sample of the run and kept, so each sample after costs only its own few n-grams.
+        novelty = self.novelty.score(items) if self.novelty else None
+        emit(SampleEvent(self.step, self.kind.separator.join(items), novelty))
 
     def save(self, emit: Emit, which: tuple[str, ...]) -> None:
         """Checkpoint; weights that are not all finite are never written over good ones."""

@@ -64,3 +64,33 @@ def test_an_acrostic_the_model_cannot_write_is_one_sentence(tang_sampler):
         QuatrainForm(tang_sampler.vocab, "龍")
     with pytest.raises(PoetuiError, match="up to 4"):
         QuatrainForm(tang_sampler.vocab, "白黃欲更白")
+
+
+def test_the_desk_asks_the_engine_what_a_model_can_do(tang_sampler):
+    from engine.forms import quatrain_constraint, writes_quatrains, writes_titles
+
+    vocab = tang_sampler.vocab
+    assert writes_quatrains(vocab, kind_named("records")) and writes_titles(vocab)
+    assert not writes_quatrains(vocab, kind_named("stream"))  # prose, not poems
+    names = Vocab.build(["anna", "bob"], "char", kind_named("records").specials())
+    assert not writes_quatrains(names, kind_named("records"))
+    assert quatrain_constraint(vocab) is None  # nothing asked: the model writes freely
+    assert quatrain_constraint(vocab, "白", form=False).form is False
+    constraint = quatrain_constraint(vocab, form=True)
+    assert constraint.titled and constraint.form and constraint.heads == ""
+    with pytest.raises(PoetuiError, match="never seen"):
+        quatrain_constraint(vocab, "龍")
+
+
+@pytest.mark.parametrize("pieces, shown", [
+    (["登", "樓", ":", "白", "日"], "白日"),
+    (["登樓:白", "日"], "白日"),  # a piece may hold the colon and more
+    (["白", "日"], "白日"),  # no title written: all poem, as `--no-title` prints it
+    ([], ""),
+])
+def test_untitled_drops_the_title_and_its_colon(pieces, shown):
+    from engine.forms import untitled
+
+    assert "".join(untitled(pieces)) == shown
+    record = "".join(pieces)
+    assert shown == (record.partition(":")[2] if ":" in record else record)

@@ -56,7 +56,7 @@ def fixture_model(utc) -> str:
             val = 3.2 / (1 + step / 12)
             writer.record(EvalEvent(step, val, 2.718 ** val, val / 0.693, True))
     writer.record(SampleEvent(60, "shall i compare thee to a summer's day?\nthou art more "
-                                  "lovely and more temperate"))
+                                  "lovely and more temperate", novelty=0.87))
     writer.set_status(state="done")
     writer.close()
     return "sonnets"

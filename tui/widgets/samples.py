@@ -12,6 +12,10 @@ class SamplePanel(VerticalScroll):
                      markup=False)
 
     def show(self, sample: dict) -> None:
-        self.border_title = f"sample at step {sample['step']:,}"
+        """Show a row of the run store's samples; its novelty beside the step when it has one
+        (a run store written before poetui measured novelty has no such column)."""
+        novelty = sample.get("novelty")
+        new = f" · {novelty:.0%} new" if novelty is not None else ""
+        self.border_title = f"sample at step {sample['step']:,}{new}"
         self.query_one("#sample-text", Static).update(sample["text"])
         self.scroll_home(animate=False)
