@@ -209,7 +209,7 @@ class FakeSampler:
     def prime(self, prompt: str) -> Prime:
         return self.Prime()
 
-    def items(self, prime, config, count: int) -> Iterator[Iterator[str]]:
+    def items(self, prime, config, count: int, constraint=None) -> Iterator[Iterator[str]]:
         for i in range(count):
             yield iter(["ab", f"c{i}"])
 

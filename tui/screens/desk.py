@@ -2,11 +2,14 @@
 
 The model loads in a thread (PyTorch is imported there, never on the UI thread); generation
 runs in another thread that pushes each token into the TokenStream's buffer, which the UI
-paints at most 30 times a second.
+paints at most 30 times a second, and then measures how much of what it wrote is new against
+the training text (``engine.novelty``, read once per model, in that thread). For a Tang quatrain
+model the desk offers an acrostic, the form and the title as ``engine.forms`` defines them.
 """
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 
 from textual import work
@@ -28,7 +31,12 @@ class DeskScreen(Screen):
     HELP_TITLE = "Writing desk"
     HELP_TEXT = ("Type a prompt and press enter. Tab to the controls line to change the "
                  "sampling with its keys (t/T temperature, k/K top-k, p/P top-p, l/L length, "
-                 "s seed, x random seed, g greedy, n/N items for names and poems).")
+                 "s seed, x random seed, g greedy, n/N items for names and poems). For Tang "
+                 "quatrains, the field beside the prompt takes up to four characters that begin "
+                 "the four lines (an acrostic); f holds the poems to the form (four lines of "
+                 "five, ，。，。) and w shows or hides their titles. When a generation ends, the "
+                 "status line says how much of it is new: the share of items, or of 8-character "
+                 "(4-word) runs, that the training text never holds.")
     BINDINGS = [
         Binding("ctrl+r", "regenerate", "Regenerate", id="desk.regenerate"),
         Binding("escape", "stop_or_back", "Stop/back", id="desk.stop"),
@@ -43,11 +51,15 @@ class DeskScreen(Screen):
         self.history: list[dict] = []
         self.current: dict | None = None
         self.weights_note = ""
+        self.novelty = None  # engine.novelty.Novelty of the model, None where there is none
+        self.quatrains = False  # a Tang quatrain model: acrostic, form and title on offer
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="desk"):
-            yield Input(placeholder="prompt (enter generates; empty is fine)", id="prompt")
+            with Horizontal(id="desk-top"):
+                yield Input(placeholder="prompt (enter generates; empty is fine)", id="prompt")
+                yield Input(placeholder="acrostic 藏頭", id="acrostic", max_length=4)
             yield SamplingControls(id="controls")
             with Horizontal(id="desk-middle"):
                 yield TokenStream(id="output")
@@ -58,6 +70,7 @@ class DeskScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#output").border_title = "output"
         self.query_one("#history").border_title = "history"
+        self.query_one("#acrostic").display = False  # until a quatrain model has loaded
         self.set_status(f"Loading '{self.model_name}'…")
         self.query_one("#prompt", Input).focus()
         self.load()
@@ -70,31 +83,46 @@ class DeskScreen(Screen):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         try:
+            from engine.forms import writes_quatrains, writes_titles
             from engine.loading import load_model
+            from engine.novelty import for_model
 
             loaded = load_model(self.model_name, self.which)
             sampler = loaded.sampler()
+            # The training text is read at the first measurement, not now: the model is
+            # ready to write sooner.
+            novelty = for_model(loaded)
+            quatrains = writes_quatrains(loaded.vocab, loaded.kind)
+            titled = quatrains and writes_titles(loaded.vocab)
         except PoetuiError as exc:
             self.app.call_from_thread(self.set_status, str(exc))
             return
-        self.app.call_from_thread(self.loaded, sampler, loaded.state.get("step"))
+        self.app.call_from_thread(self.loaded, sampler, loaded.state.get("step"), novelty,
+                                  quatrains, titled)
 
-    def loaded(self, sampler, step: int | None) -> None:
+    def loaded(self, sampler, step: int | None, novelty=None, quatrains: bool = False,
+               titled: bool = False) -> None:
+        """The model is ready: ``novelty`` measures what it writes (None: no figure);
+        ``quatrains`` and ``titled`` say whether it writes Tang quatrains, with titles."""
         self.sampler, self.itemised = sampler, sampler.kind.itemised
+        self.novelty, self.quatrains = novelty, quatrains
         controls = self.query_one(SamplingControls)
         if self.itemised:
             # Names, poems: each item is one record, and a list of them is what one wants.
             controls.records = True
             controls.count = 5
             controls.length = 120
-            controls.refresh(layout=True)
+        controls.quatrains, controls.titled = quatrains, titled
+        controls.refresh(layout=True)
+        self.query_one("#acrostic").display = quatrains
         self.weights_note = f"weights of step {step:,}" if step is not None else ""
         self.set_status(f"'{self.model_name}' ready ({self.weights_note}); enter generates.")
 
     # -- generating -------------------------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.start(event.value)
+        # Enter in the acrostic field writes too, from the prompt as typed.
+        self.start(self.query_one("#prompt", Input).value)
 
     def action_regenerate(self) -> None:
         self.start(self.query_one("#prompt", Input).value)
@@ -110,29 +138,71 @@ class DeskScreen(Screen):
             self.notify(f"Bad sampling setting: {exc}.", severity="error")
             return
         count = controls.count if self.itemised else 1
+        constraint, hide_title = None, False
+        if self.quatrains:
+            from engine.forms import quatrain_constraint
+
+            heads = "".join(self.query_one("#acrostic", Input).value.split())
+            try:
+                constraint = quatrain_constraint(self.sampler.vocab, heads, controls.form)
+            except PoetuiError as exc:  # a head the model never saw: its sentence, no more
+                self.set_status(str(exc))
+                return
+            hide_title = controls.titled and not controls.title
         self.current = {"prompt": prompt, "settings": controls.settings(), "count": count}
         # One text starts with its prompt; in a list, each item brings its own (see generate).
-        self.query_one(TokenStream).show(prompt if count == 1 else "")
+        # Without titles the prompt (the start of the title) shows only past the colon.
+        self.query_one(TokenStream).show(prompt if count == 1 and not hide_title else "")
         self.set_status("Writing… (escape stops)")
-        self.generate(prompt, config, count, self.query_one(TokenStream))
+        self.generate(prompt, config, count, self.query_one(TokenStream), constraint,
+                      hide_title)
 
     @work(thread=True, exclusive=True, group="generate")
-    def generate(self, prompt: str, config, count: int, stream: TokenStream) -> int:
+    def generate(self, prompt: str, config, count: int, stream: TokenStream, constraint=None,
+                 hide_title: bool = False) -> tuple[int, float | None]:
+        """Stream ``count`` items into ``stream``; (tokens written, their novelty or None)."""
+        from engine.forms import untitled
+
         worker = get_current_worker()
         prime = self.sampler.prime(prompt)
         if prime.notice:
             self.app.call_from_thread(self.notify, prime.notice, severity="warning")
         tokens = 0
-        for i, item in enumerate(self.sampler.items(prime, config, count)):
+        outputs: list[str] = []  # each item whole, prompt and title included, as it was written
+
+        def written(item):
+            nonlocal tokens
+            for piece in item:
+                tokens += 1
+                outputs[-1] += piece
+                yield piece
+
+        for i, item in enumerate(self.sampler.items(prime, config, count, constraint)):
+            outputs.append(prompt)
+            pieces, lead = written(item), prompt
+            if hide_title:
+                pieces, lead = untitled(chain([prompt], pieces)), ""
             if count > 1:
                 # "N. " then the prompt and its continuation: the prompt once per item.
-                stream.push(("\n" if i else "") + f"{i + 1}. {prompt}")
-            for piece in item:
+                stream.push(("\n" if i else "") + f"{i + 1}. {lead}")
+            for piece in pieces:
                 if worker.is_cancelled:
-                    return tokens
+                    return tokens, None
                 stream.push(piece)
-                tokens += 1
-        return tokens
+        return tokens, self.measure(outputs, worker)
+
+    def measure(self, outputs: list[str], worker) -> float | None:
+        """The novelty of ``outputs`` (in the generating thread), or None without a figure."""
+        novelty = self.novelty
+        if novelty is None or worker.is_cancelled:
+            return None
+        if not novelty.ready:  # the first time, the training text is read and indexed
+            self.app.call_from_thread(self.set_status, "Comparing with the training text…")
+        try:
+            return novelty.score(outputs)
+        except PoetuiError:  # the corpus is no longer there: no figure, and no second try
+            self.novelty = None
+            return None
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "generate" or self.current is None:
@@ -145,7 +215,7 @@ class DeskScreen(Screen):
         if state == WorkerState.ERROR:
             self.set_status(f"Generation failed: {event.worker.error}.")
             return
-        tokens = event.worker.result if state == WorkerState.SUCCESS else None
+        tokens, novelty = event.worker.result if state == WorkerState.SUCCESS else (None, None)
         entry = {**self.current, "text": stream.text}
         self.current = None
         self.history.append(entry)
@@ -157,8 +227,11 @@ class DeskScreen(Screen):
         if state == WorkerState.CANCELLED:
             self.set_status("Stopped. ctrl+r writes again; ctrl+s saves.")
         else:
-            self.set_status(f"Done: {tokens:,} tokens ({self.weights_note}). "
-                            "ctrl+r writes again; ctrl+s saves.")
+            done = f"Done: {tokens:,} tokens ({self.weights_note})."
+            if novelty is None:
+                self.set_status(f"{done} ctrl+r writes again; ctrl+s saves.")
+            else:  # the figure takes the hints' room: the footer has those keys too
+                self.set_status(f"{done} New: {novelty:.0%} of its {self.novelty.what}.")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.current is None and 0 <= event.option_index < len(self.history):

@@ -28,6 +28,9 @@ class SamplingControls(Static, can_focus=True):
         Binding("s", "adjust('seed', 1)", "Seed+", show=False, id="controls.seed"),
         Binding("x", "random_seed", "Random seed", show=False, id="controls.random"),
         Binding("g", "toggle_greedy", "Greedy", show=False, id="controls.greedy"),
+        # Tang quatrain models only (see ``quatrains``).
+        Binding("f", "toggle_form", "Form", show=False, id="controls.form"),
+        Binding("w", "toggle_title", "Title", show=False, id="controls.title"),
     ]
 
     # The limits keep every value one SampleConfig accepts.
@@ -41,10 +44,14 @@ class SamplingControls(Static, can_focus=True):
     count: reactive[int] = reactive(1, layout=True)
     seed: reactive[int | None] = reactive(None, layout=True)
     greedy: reactive[bool] = reactive(False, layout=True)
+    form: reactive[bool] = reactive(False, layout=True)  # held to 4 lines of 5, ，。，。
+    title: reactive[bool] = reactive(True, layout=True)  # the poem's title shown
 
     def __init__(self, records: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.records = records
+        self.quatrains = False  # a Tang quatrain model: the form can be asked for
+        self.titled = False  # … and it writes titles, which can be hidden
 
     SEPARATOR = " · "
 
@@ -60,6 +67,10 @@ class SamplingControls(Static, can_focus=True):
         ]
         if self.records:
             parts.append(("n", f"items {self.count}"))
+        if self.quatrains:
+            parts.append(("f", "form 4×5" if self.form else "form free"))
+        if self.quatrains and self.titled:
+            parts.append(("w", "with title" if self.title else "without title"))
         return parts
 
     def lines(self, width: int) -> list[str]:
@@ -98,6 +109,19 @@ class SamplingControls(Static, can_focus=True):
             value = -step
         new = min(high, max(low, value + step))
         setattr(self, name, round(new, 2) if isinstance(step, float) else int(new))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_form":
+            return self.quatrains
+        if action == "toggle_title":
+            return self.quatrains and self.titled
+        return True
+
+    def action_toggle_form(self) -> None:
+        self.form = not self.form
+
+    def action_toggle_title(self) -> None:
+        self.title = not self.title
 
     def action_random_seed(self) -> None:
         self.seed = None
