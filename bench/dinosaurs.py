@@ -71,13 +71,23 @@ def main() -> None:
         table += (f"| `{preset}` | {done.steps:,} ({done.epochs:.0f}) | "
                   f"**{report['loss_per_item']:.2f}** | {new:.1%} | {formed:.1%} | "
                   f"{', '.join(shown)} |\n")
+    best = min(r[3]["loss_per_item"] for r in rows)
+    missed = "" if best <= 19.0 else (
+        f"\n**The 19.0 target is not reached** (best here {best:.2f}). Tried on this machine, "
+        "each trained for 60 s or 2,400–6,000 steps and scored on these held-out names: dropout 0.3 on the output alone "
+        "(20.05 with evaluation every epoch); dropout 0.5 with 0.2 on the embedding (19.78); "
+        "DropConnect 0.3–0.5 on the recurrent weights added (19.62–19.73, the preset); 256 "
+        "units (19.83–20.07), 64 units (20.11), two layers of 192 (20.01), a GRU (20.00), "
+        "batch 16 or 64 (19.87, 19.69), lr 2e-3 or 1e-2 (20.17, 19.73), weight decay 0.5 "
+        "(20.39), weight-average decay 0.995–0.998 (no change). The best held-out loss comes "
+        "within 10–30 epochs and every regulariser tried only flattens the rise after it.\n")
     record("dinosaurs", "Dinosaur names (held-out 10 % of dinos.txt)",
            f"Each preset trained for {args.seconds:g} s of wall-clock time in this run; "
            f"{len(held_out)} held-out names scored by `poetui eval`'s code path; "
            f"{args.names:,} names sampled at temperature 1.0. Targets: ≤ 19.0 nats per name "
            f"(a tuned character 4-gram gets about 20.8; the exercise's smoothed training loss "
            f"ends near 22), ≥ 80 % new, ≥ 95 % well formed (letters only, 3–25 long).\n\n"
-           f"{table}")
+           f"{table}{missed}")
 
 
 if __name__ == "__main__":

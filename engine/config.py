@@ -31,6 +31,12 @@ class ModelConfig:
     hidden: int = 512
     embed: int = 0  # 0: same as hidden
     dropout: float = 0.0  # between recurrent layers and before the head
+    # On the embedding's output, the input of the first layer: Zaremba's recipe drops there
+    # too, and a tiny corpus (names) needs it to generalise.
+    embed_dropout: float = 0.0
+    # DropConnect on the recurrent (hidden-to-hidden) weights while training, as AWD-LSTM
+    # regularises small corpora: names overfit within seconds without it.
+    weight_drop: float = 0.0
     tie_weights: bool = False
     # Translation (an encoder–decoder, chosen by a pairs corpus): the encoder reads both ways;
     # the decoder attends to the encoder's outputs.
@@ -45,7 +51,7 @@ class ModelConfig:
         if not all(isinstance(v, int) for v in (self.layers, self.hidden, self.embed)) \
                 or self.layers < 1 or self.hidden < 1 or self.embed < 0:
             raise ValueError("layers and hidden must be whole numbers of at least 1")
-        if not 0.0 <= self.dropout < 1.0:
+        if not all(0.0 <= p < 1.0 for p in (self.dropout, self.embed_dropout, self.weight_drop)):
             raise ValueError("dropout must be in [0, 1)")
         if self.tie_weights and self.embed_size != self.hidden:
             raise ValueError("tied weights need the embedding size to equal the hidden size")

@@ -45,10 +45,12 @@ class QuatrainForm:
     titled: bool = True
     form: bool = True  # False: only the acrostic is enforced
     _letters: list[int] = field(init=False)
+    _no_colon: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
         self._letters = [i for i, t in enumerate(self.vocab.tokens)
                          if t not in self.vocab.specials and t not in PUNCTUATION and t != ":"]
+        self._no_colon = [i for i, t in enumerate(self.vocab.tokens) if t != ":"]
         unknown = [h for h in self.heads if h not in self.vocab.index]
         if unknown or len(self.heads) > LINES:
             from engine.errors import PoetuiError
@@ -71,12 +73,14 @@ class QuatrainForm:
         else:  # lines end where the model puts their punctuation
             line = sum(ch in "，。" for ch in poem)
             column = 0 if not poem or poem[-1] in "，。" else 1
+        # Free lines may hold anything but a second colon, which would start another title.
+        free = self._no_colon if self.titled and colon is not None else None
         if line >= LINES:
-            return [self.vocab.eos_id] if self.form and self.vocab.eos_id is not None else None
+            return [self.vocab.eos_id] if self.form and self.vocab.eos_id is not None else free
         if column == 0 and line < len(self.heads):
             return [self.vocab.index[self.heads[line]]]
         if not self.form:
-            return None
+            return free
         if column == LINE:
             end = self.vocab.index.get(ENDS[line])
             return [end] if end is not None else None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from engine.config import ModelConfig
 
@@ -21,6 +23,7 @@ class LanguageModel(nn.Module):
             dropout=config.dropout if config.layers > 1 else 0.0,
         )
         self.drop = nn.Dropout(config.dropout)
+        self.embed_drop = nn.Dropout(config.embed_dropout)
         self.head = nn.Linear(config.hidden, config.vocab_size)
         if config.tie_weights:
             self.head.weight = self.embedding.weight
@@ -35,7 +38,15 @@ class LanguageModel(nn.Module):
 
     def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         # x: (B, T) ids → logits (B, T, V)
-        out, state = self.rnn(self.embedding(x), state)
+        inputs = self.embed_drop(self.embedding(x))
+        if self.training and self.config.weight_drop:
+            # A fresh mask on the recurrent weights per batch, the same for every time step.
+            drop = self.config.weight_drop
+            weights = {n: F.dropout(p, drop) if n.startswith("weight_hh") else p
+                       for n, p in self.rnn.named_parameters()}
+            out, state = functional_call(self.rnn, weights, (inputs, state))
+        else:
+            out, state = self.rnn(inputs, state)
         return self.head(self.drop(out)), state
 
     def num_parameters(self) -> int:

@@ -47,11 +47,13 @@ PRESETS: dict[str, Preset] = {
             optimizer="adam", schedule="step", decay=0.97, decay_after=10, clip=5.0,
             clip_mode="value", epochs=50)),
         Preset("dinosaurs", "names, one per line (the classic numpy character RNN's corpus, "
-               "lowercased), regularised for a small corpus: 1×128 LSTM, dropout, weight "
-               "average; keeps the best checkpoint", dict(
+               "lowercased), regularised for a small corpus: 1×128 LSTM with dropout on its "
+               "input, recurrent weights and output; evaluated every epoch, keeps the best",
+               dict(
             level="char", lowercase=True, cell="lstm", layers=1, hidden=128, embed=32,
-            dropout=0.3, batch=32, lr=5e-3, weight_decay=0.05, average=0.98, warmup=20,
-            minutes=1.0)),
+            dropout=0.5, embed_dropout=0.2, weight_drop=0.5, batch=32, lr=5e-3,
+            weight_decay=0.05, average=0.98, warmup=20, eval_per_epoch=True,
+            sample_every=500, minutes=1.0)),
         # The exercise's SGD rate of 0.01 acts on the summed loss of a name; poetui's loss is
         # the mean per character, so the same step is about ten times that rate.
         Preset("dinosaurs-original", "the classic numpy exercise as it was: a plain 1×50 RNN, "
@@ -94,7 +96,8 @@ PRESETS: dict[str, Preset] = {
                  f"decay {decay:.3g} after epoch {after}, {epochs} epochs", dict(
             level="word", min_freq=1, cell="lstm", layers=2, hidden=hidden, init_scale=init,
             seq_len=steps, batch=20, optimizer="sgd", lr=1.0, schedule="step", decay=decay,
-            decay_after=after, clip=clip, dropout=round(1 - keep, 2), warmup=0, epochs=epochs,
+            decay_after=after, clip=clip, dropout=round(1 - keep, 2),
+            embed_dropout=round(1 - keep, 2), warmup=0, epochs=epochs,
             eval_per_epoch=True))
           for size, init, clip, steps, hidden, after, epochs, keep, decay in (
               ("small", 0.1, 5.0, 20, 200, 4, 13, 1.0, 0.5),

@@ -57,6 +57,7 @@ def test_a_random_model_keeps_the_form_and_the_acrostic_when_asked(tang_sampler)
         if "，" in poem[1:] or "。" in poem[1:]:
             cut = min(i for i, ch in enumerate(poem) if ch in "，。")
             assert poem[cut + 1 : cut + 2] in ("花", "")
+        assert ":" not in poem  # one title only: a second colon is never written
 
 
 def test_an_acrostic_the_model_cannot_write_is_one_sentence(tang_sampler):

@@ -71,3 +71,21 @@ def test_the_cookbook_recipe_shows_unk_and_reads_primes_through_it(tmp_path, poe
     result = poetui("sample", "w", "--prime", "Wherefore art thou", "--length", "40",
                     "--greedy")
     assert "wherefore" in result.stderr and "<unk>" in result.stderr  # said once
+
+
+def test_weight_drop_masks_the_recurrent_weights_only_while_training():
+    import torch
+
+    from engine.config import ModelConfig
+    from engine.model import LanguageModel
+
+    torch.manual_seed(0)
+    model = LanguageModel(ModelConfig(vocab_size=12, hidden=16, layers=1, weight_drop=0.5))
+    x = torch.randint(0, 12, (2, 7))
+    model.train()
+    first, second = model(x)[0], model(x)[0]
+    assert not torch.allclose(first, second)  # a fresh mask per batch
+    model.eval()
+    plain = model.head(model.rnn(model.embedding(x))[0])
+    assert torch.allclose(model(x)[0], plain)  # evaluation reads the weights whole
+    assert all(p.grad is None for p in model.parameters())

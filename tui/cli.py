@@ -264,29 +264,23 @@ def cmd_sample(args: argparse.Namespace) -> int:
     prime = sampler.prime(args.prime)
     if prime.notice:
         print(prime.notice, file=sys.stderr)
-    constraint = None
-    if args.acrostic or args.form:
-        from engine.forms import QuatrainForm
+    from engine.forms import quatrain_constraint, untitled
 
-        _check_utf8("--acrostic", args.acrostic)
-        constraint = QuatrainForm(loaded.vocab, args.acrostic, ":" in loaded.vocab.index,
-                                  args.form)
+    _check_utf8("--acrostic", args.acrostic)
+    constraint = quatrain_constraint(loaded.vocab, args.acrostic, args.form)
     out = sys.stdout
     outputs = []
     for i, item in enumerate(sampler.items(prime, config, args.count, constraint)):
         if i:
             out.write(loaded.kind.separator)
         text = args.prime
-        if args.no_title:  # the title is written (the model needs it) but not shown
-            for piece in item:
-                text += piece
-            out.write(text.partition(":")[2] if ":" in text else text)
-        else:
+        # Without a title: the model still writes one (it needs it), but it is not shown.
+        if not args.no_title:
             out.write(args.prime)
-            for piece in item:
-                out.write(piece)
-                out.flush()
-                text += piece
+        for piece in untitled(item) if args.no_title else item:
+            out.write(piece)
+            out.flush()
+            text += piece
         outputs.append(text)
     out.write("\n")
     out.flush()
