@@ -45,6 +45,7 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     train_ids = kind.encode(vocab, train)
     kind.check(train_ids, config)
     val_ids = kind.encode(vocab, val, MAX_VALIDATION_TOKENS)
+    test_ids = kind.encode(vocab, kind.parse(corpus.test)) if corpus.test else None
 
     device = pick_device(config.device)
     precision = resolve_precision(config.precision, device)
@@ -52,7 +53,7 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     model = build_model(model_config).to(device)
     trainer = Trainer(model_dir, model, vocab, kind, kind.train_batches(train_ids, vocab, config),
                       val_ids, config, device, precision,
-                      novelty_for(kind, vocab, lambda: train))
+                      novelty_for(kind, vocab, lambda: train), test_ids)
     if checkpoint.pointer(model_dir, "latest") is not None:
         trainer.restore()
     return trainer

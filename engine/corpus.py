@@ -7,7 +7,7 @@ from pathlib import Path
 
 from corpora import CARDS, find_card
 from corpora.cache import cached_files
-from corpora.cards import TEXT, TRAIN, VALID
+from corpora.cards import TEST, TEXT, TRAIN, VALID
 from engine.errors import PoetuiError
 from engine.kinds import Kind, guess, kind_named
 from engine.store import did_you_mean
@@ -24,6 +24,7 @@ class Corpus:
     source: str  # where it came from, for humans
     kind_origin: str = "guessed"  # how the kind was chosen: guessed | card | given (--kind)
     given_split: tuple[str, str] | None = None  # (train, valid) of a corpus with its own split
+    test: str | None = None  # its test text, scored once at the end of training (PTB)
 
     def split(self):
         """(train, validation): the corpus's own when it brings one (PTB), else as its kind
@@ -48,7 +49,9 @@ def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
         files = cached_files(card)
         if card.own_split:
             train, valid = read_text_file(files[TRAIN]), read_text_file(files[VALID])
-            return Corpus(spec, card_kind, train + valid, card.title, origin, (train, valid))
+            test = read_text_file(files[TEST]) if TEST in files else None
+            return Corpus(spec, card_kind, train + valid, card.title, origin, (train, valid),
+                          test)
         return Corpus(spec, card_kind, read_text_file(files[TEXT]), card.title, origin)
     path = Path(spec).expanduser()
     if not path.exists() and "/" not in spec and "." not in spec:
@@ -57,9 +60,32 @@ def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
             f"No corpus or file named '{spec}'{did_you_mean(spec, names)}; give a file path or "
             f"one of: {', '.join(names)}."
         )
+    if path.is_dir():
+        return _split_folder(path, spec, chosen)
     text = read_text_file(path)
     return Corpus(str(path), chosen or guess(text), text, str(path.resolve()),
                   "given" if chosen else "guessed")
+
+
+def _split_folder(path: Path, spec: str, chosen: Kind | None) -> Corpus:
+    """A folder that brings its own split, as PTB does: one file each whose name holds
+    `train`, `valid` and (optionally) `test` — `ptb.train.txt`, `valid.txt` … — honoured as
+    given, never cut again."""
+    found: dict[str, Path] = {}
+    for part in (TRAIN, VALID, TEST):
+        matches = sorted(f for f in path.iterdir() if f.is_file() and part in f.name.lower())
+        if len(matches) > 1:
+            raise PoetuiError(f"The folder {path} has more than one {part} file "
+                              f"({', '.join(m.name for m in matches)}); keep one of each.")
+        if matches:
+            found[part] = matches[0]
+    if TRAIN not in found or VALID not in found:
+        raise PoetuiError(f"{path} is a folder: give a text file, or a folder with a train and "
+                          "a valid file (and optionally a test file) such as ptb.train.txt.")
+    train, valid = read_text_file(found[TRAIN]), read_text_file(found[VALID])
+    test = read_text_file(found[TEST]) if TEST in found else None
+    return Corpus(spec, chosen or guess(train), train + valid, str(path.resolve()),
+                  "given" if chosen else "guessed", (train, valid), test)
 
 
 def describe(corpus: Corpus) -> dict:

@@ -65,6 +65,8 @@ class DoneEvent:
     tokens_per_second: float
     elapsed: float
     reason: str  # budget | stopped
+    test_loss: float | None = None  # on the corpus's own test file, when it brings one (PTB)
+    test_perplexity: float | None = None
     kind: str = field(default="done", init=False)
 
 

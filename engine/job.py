@@ -29,7 +29,7 @@ from engine.tokenizer import Vocab
 
 MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"vocab_size"}
 TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
-VOCAB_FIELDS = {"level", "min_freq", "lowercase", "recipe"}
+VOCAB_FIELDS = {"level", "min_freq", "max_vocab", "lowercase", "recipe"}
 
 
 def resolve_settings(preset: str | None, overrides: dict, default: str | None = None,
@@ -78,11 +78,14 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
         corpus = replace(corpus, kind=corpus.kind.reversed())
     corpus = cleaned(corpus, settings.get("recipe", "as-is"))
     level = settings.get("level", "char")
+    if int(settings.get("max_vocab", 0)) < 0:
+        raise PoetuiError("--max-vocab is a number of words: give 1 or more (or 0 for no cap).")
     kind = corpus.kind
     settings.update(kind.model_settings())
     train_part = corpus.split()[0]
     vocab = Vocab.build(kind.texts(train_part), level, kind.specials(),
-                        int(settings.get("min_freq", 1)), bool(settings.get("lowercase", False)))
+                        int(settings.get("min_freq", 1)), bool(settings.get("lowercase", False)),
+                        int(settings.get("max_vocab", 0)))
     if len(vocab) - len(vocab.specials) < 2:
         raise PoetuiError("The corpus has fewer than two distinct tokens; give more varied text.")
     try:
@@ -105,7 +108,8 @@ def cleaned(corpus: Corpus, recipe: str) -> Corpus:
     given = corpus.given_split
     return replace(corpus, text=apply_recipe(recipe, corpus.text),
                    given_split=tuple(apply_recipe(recipe, part) for part in given)
-                   if given else None)
+                   if given else None,
+                   test=apply_recipe(recipe, corpus.test) if corpus.test else None)
 
 
 def available_memory() -> int | None:

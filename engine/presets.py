@@ -94,7 +94,7 @@ PRESETS: dict[str, Preset] = {
         # probability, batch 20. The paper's figures on PTB: small 120.7 valid / 114.5 test.
         *(Preset(f"ptb-{size}", f"Zaremba's {size} PTB recipe: 2×{hidden} LSTM, SGD lr 1, "
                  f"decay {decay:.3g} after epoch {after}, {epochs} epochs", dict(
-            level="word", min_freq=1, cell="lstm", layers=2, hidden=hidden, init_scale=init,
+            level="word", max_vocab=10000, cell="lstm", layers=2, hidden=hidden, init_scale=init,
             seq_len=steps, batch=20, optimizer="sgd", lr=1.0, schedule="step", decay=decay,
             decay_after=after, clip=clip, dropout=round(1 - keep, 2),
             embed_dropout=round(1 - keep, 2), warmup=0, epochs=epochs,

@@ -75,7 +75,10 @@ class Vocab:
         specials: Iterable[str] = (),
         min_freq: int = 1,
         lowercase: bool = False,
+        max_size: int = 0,
     ) -> Vocab:
+        """The tokens of ``texts``; word level keeps those seen ``min_freq`` times, and with
+        ``max_size`` only the most frequent (specials included: PTB's 10k vocabulary)."""
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}")
         counts: Counter[str] = Counter()
@@ -88,6 +91,8 @@ class Vocab:
         cut = min_freq if level == "word" else 1
         # Most frequent first, ties by the token itself: the same corpus gives the same ids.
         kept = sorted((t for t, n in counts.items() if n >= cut), key=lambda t: (-counts[t], t))
+        if max_size and level == "word":
+            kept = kept[: max(max_size - len(specials), 0)]
         return cls(level, specials + kept, specials, min_freq, lowercase)
 
     # -- encoding ---------------------------------------------------------------------------

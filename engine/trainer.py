@@ -54,10 +54,11 @@ class Diverged(Exception):
 class Trainer:
     def __init__(self, model_dir: Path, model: LanguageModel, vocab: Vocab, kind: Kind,
                  batches, val_ids, config: TrainConfig, device: torch.device,
-                 precision: str, novelty: Novelty | None = None) -> None:
+                 precision: str, novelty: Novelty | None = None, test_ids=None) -> None:
         self.dir, self.name = model_dir, model_dir.name
         self.model, self.vocab, self.kind = model, vocab, kind
         self.batches, self.val_ids = batches, val_ids
+        self.test_ids = test_ids  # a corpus's own test text: scored once, when the budget ends
         self.novelty = novelty  # scores the live samples; None: no figure (a translator)
         self.config, self.device, self.precision = config, device, precision
         self.optimizer = self._make_optimizer()
@@ -346,8 +347,16 @@ class Trainer:
         reason = "stopped" if self.stopping else "budget"
         if reason == "budget" and not self.config.sample_every:
             self.sample(emit)
+        test = None
+        if reason == "budget" and self.test_ids is not None:
+            # As Zaremba's script does: the final weights on the test file, once, at the end.
+            batches = self.kind.eval_batches(self.test_ids, self.vocab)
+            result = validation_loss(self.kept_model, self.kind, batches, self.device,
+                                     self.precision, lambda: self._take_commands(emit))
+            test = result[0] if result is not None else None
         done = DoneEvent(
-            model=self.name, steps=self.step,
+            model=self.name, steps=self.step, test_loss=test,
+            test_perplexity=None if test is None else math.exp(min(test, 700.0)),
             epochs=round(self.epoch + self.position / len(self.batches), 3),
             val_loss=val, best_val_loss=self.best_val, train_loss=self._loss,
             tokens_per_second=self.tokens_seen / max(self.elapsed, 1e-9),

@@ -4,6 +4,7 @@ recipe (lowercased, one name per line), samples one new name per line, and is sc
 from __future__ import annotations
 
 import json
+import math
 
 from helpers import poetui
 
@@ -89,3 +90,29 @@ def test_weight_drop_masks_the_recurrent_weights_only_while_training():
     plain = model.head(model.rnn(model.embedding(x))[0])
     assert torch.allclose(model(x)[0], plain)  # evaluation reads the weights whole
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_a_folder_with_its_own_split_trains_on_it_and_reports_test_perplexity(tmp_path,
+                                                                              poetui_home):
+    """PTB's layout: train, valid and test files honoured as given; the test file is scored
+    once at the end, and the vocabulary keeps only the --max-vocab most frequent words."""
+    folder = tmp_path / "ptb"
+    folder.mkdir()
+    line = "the cat sat on the mat and the dog sat on the log\n"
+    (folder / "ptb.train.txt").write_text(line * 600 + "zebra quokka\n", encoding="utf-8")
+    (folder / "ptb.valid.txt").write_text(line * 10, encoding="utf-8")
+    (folder / "ptb.test.txt").write_text(line * 10, encoding="utf-8")
+    result = poetui("train", str(folder), "--preset", "ptb-small", "--name", "p", "--hidden",
+                    "32", "--epochs", "5", "--max-vocab", "10", "--json")
+    events = [json.loads(e) for e in result.stdout.splitlines()]
+    done = events[-1]
+    assert done["kind"] == "done" and done["test_loss"] is not None
+    # Nine words and <unk> (the specials counted in the 10): a uniform guess scores perplexity 10.
+    assert done["test_perplexity"] < 6.0 and abs(done["test_perplexity"] -
+                                                  math.exp(done["test_loss"])) < 1e-6
+    vocab = json.loads((poetui_home / "models" / "p" / "vocab.json").read_text())
+    assert len(vocab["tokens"]) == 10 and "zebra" not in vocab["tokens"]
+    assert len([e for e in events if e["kind"] == "eval"]) == 5  # one per epoch
+    shown = poetui("train", str(folder), "--preset", "ptb-small", "--name", "q", "--hidden",
+                   "16", "--epochs", "1")
+    assert "test loss" in shown.stderr and "words/s" in shown.stderr

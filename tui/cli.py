@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the corpus shape (default: guessed)")
     t.add_argument("--level", choices=LEVELS)
     t.add_argument("--min-freq", type=int, help="word level: rarer words become <unk>")
+    t.add_argument("--max-vocab", type=int, metavar="N",
+                   help="word level: only the N most frequent words (PTB's 10000); the rest "
+                        "become <unk>")
     t.add_argument("--cell", choices=CELLS)
     t.add_argument("--layers", type=int)
     t.add_argument("--hidden", type=int)
@@ -159,9 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-TRAIN_OPTIONS = ("kind", "level", "min_freq", "cell", "layers", "hidden", "embed", "dropout",
-                 "tie_weights", "reverse", "bidirectional", "attention", "seq_len", "batch",
-                 "lr", "optimizer", "schedule", "clip",
+TRAIN_OPTIONS = ("kind", "level", "min_freq", "max_vocab", "cell", "layers", "hidden", "embed",
+                 "dropout", "tie_weights", "reverse", "bidirectional", "attention", "seq_len",
+                 "batch", "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
                  "device", "precision", "threads", "checkpoint_minutes")
 

@@ -35,6 +35,8 @@ class TrainingProgress:
         self.val: float | None = None
         self.tps = 0.0
         self.stats = ""
+        # Word models count words per second, as Zaremba's PTB script reports them.
+        self.rate = "words/s" if meta.get("level") == "word" else "tok/s"
 
     def __enter__(self) -> TrainingProgress:
         return self  # the bar appears with the first event, after set-up errors could occur
@@ -56,7 +58,7 @@ class TrainingProgress:
             self.loss, self.tps = event.loss, event.tokens_per_second
             val = f"{self.val:.3f}" if self.val is not None else "—"
             self.stats = stats = (f"step {event.step:,} · loss {self.loss:.3f} · val {val} · "
-                                  f"{self.tps:,.0f} tok/s")
+                                  f"{self.tps:,.0f} {self.rate}")
             self.progress.update(self.task, completed=event.progress * 1000, stats=stats,
                                  eta=_duration(event.eta))
         elif kind == "eval":
@@ -64,7 +66,8 @@ class TrainingProgress:
             mark = " (best)" if event.best else ""
             self.progress.console.print(
                 f"step {event.step:,}: validation loss {event.val_loss:.4f}{mark}, "
-                f"{event.bits_per_token:.3f} bits/token", highlight=False)
+                f"{event.bits_per_token:.3f} bits/token, perplexity {event.perplexity:,.1f}",
+                highlight=False)
         elif kind == "sample":
             # Generated text is text: a sample may well contain "[/]" or "[bold".
             self.progress.console.print(event.text.strip()[:300], style="dim", highlight=False,
@@ -77,8 +80,10 @@ class TrainingProgress:
     def summary(self, done, command: str = "sample") -> None:
         val = f"{done.val_loss:.4f}" if done.val_loss is not None else "—"
         verb = "Trained" if done.reason == "budget" else "Stopped"
+        test = "" if done.test_loss is None else \
+            f"test loss {done.test_loss:.4f} (perplexity {done.test_perplexity:,.1f}), "
         self.console.print(
             f"{verb} [bold]{done.model}[/]: {done.steps:,} steps, {done.epochs:g} epochs, "
-            f"validation loss {val}, {done.tokens_per_second:,.0f} tokens/s, "
+            f"validation loss {val}, {test}{done.tokens_per_second:,.0f} {self.rate}, "
             f"{_duration(done.elapsed)} of training. "
             f"Try it: [bold]poetui {command} {done.model}[/]", highlight=False)
