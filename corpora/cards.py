@@ -173,9 +173,10 @@ CARDS: tuple[Card, ...] = (
             size=1_692_557,
         ),),
         recipe="tang-poems",
-        recipe_about="The Tang-poem generator's filters: keep the poem after the colon, drop "
-                     "spaces; skip poems holding _ ( （ 《 [ or the markers; keep 5–79 "
-                     "characters; each poem is framed by start (B) and end (E) markers.",
+        recipe_about="The Tang-poem generator's filters: drop spaces; keep `title:poem` lines "
+                     "whose poem holds none of _ ( （ 《 [ and is 5–79 characters long; each "
+                     "line is framed by start and end markers. The title is kept (the model "
+                     "learns it; `--no-title` hides it when sampling).",
         notes="17,000 poems in traditional characters. The larger Tang collection is the "
               "chinese-poetry project (MIT), JSON files of the complete Tang poems.",
     ),

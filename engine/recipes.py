@@ -3,8 +3,8 @@ trains on (so `poetui train my_poems.txt --preset tang-wujue` cleans a user's fi
 A recipe belongs to the model: evaluation reads a file through it too.
 
 - ``as-is``: the text unchanged.
-- ``tang-poems``: the TensorFlow Tang-poem generator's filters: `title:poem` lines only, poems
-  with none of `_ ( （ 《 [` and 5 to 79 characters long.
+- ``tang-poems``: the TensorFlow Tang-poem generator's filters: spaces dropped, `title:poem`
+  lines only, poems with none of `_ ( （ 《 [` and 5 to 79 characters long.
 - ``cookbook-words``: the TensorFlow cookbook's word-level Shakespeare: lowercase, punctuation
   stripped except `-` and `'`, whitespace collapsed (its words seen 5 times or fewer become
   <unk> by the preset's min_freq of 6).
@@ -27,7 +27,9 @@ def apply(recipe: str, text: str) -> str:
     if recipe == "cookbook-words":
         return " ".join(NOT_COOKBOOK.sub(" ", text.lower()).split())
     if recipe == "tang-poems":
-        return "\n".join(line for line in (raw.strip() for raw in text.splitlines())
+        # The generator drops spaces inside a poem before it filters.
+        return "\n".join(line for line in (raw.replace(" ", "").strip()
+                                            for raw in text.splitlines())
                          if _good_poem(line)) + "\n"
     raise PoetuiError(f"Unknown recipe '{recipe}'; use one of {', '.join(RECIPES)}.")
 

@@ -194,6 +194,7 @@ class Sampler:
             for _ in range(config.length):
                 allowed = constraint.allowed(prime.text + output) if constraint else None
                 if allowed is not None:
+                    allowed = torch.as_tensor(allowed, dtype=torch.long)
                     masked = torch.full_like(logits, float("-inf"))
                     masked[allowed] = logits[allowed]
                     logits = masked
