@@ -19,7 +19,7 @@ from engine.config import SampleConfig
 from engine.kinds import Kind, StreamKind
 from engine.model import LanguageModel
 from engine.threads import free_cores
-from engine.tokenizer import Vocab
+from engine.tokenizer import UNK, Vocab
 
 
 @dataclass
@@ -63,7 +63,10 @@ class Stepper:
                 # One product over [input, state]: one pass over the weights per token.
                 layer = (torch.cat([w_ih.T, w_hh.T]), b_ih + b_hh)
             self.layers.append(tuple(np.ascontiguousarray(t.numpy()) for t in layer))
-        self.head_w = np.ascontiguousarray(sd["head.weight"].T.numpy())  # (H, V)
+        head = sd["head.weight"].T  # (H, V), or (E, V) behind a projection from H to E
+        if "project.weight" in sd:
+            head = sd["project.weight"].T @ head  # composed once: one product per token
+        self.head_w = np.ascontiguousarray(head.numpy())
         self.head_b = sd["head.bias"].numpy().copy()
 
     def zero_state(self) -> list[np.ndarray]:
@@ -177,7 +180,8 @@ class Sampler:
     def _item(self, prime: Prime, config: SampleConfig, generator: torch.Generator,
               constraint, blas_threads: int) -> Iterator[str]:
         eos = self.vocab.eos_id
-        specials = {self.vocab.id_of(s) for s in self.vocab.specials}
+        # Specials are structure, not text, and are not shown; <unk> is: a rare word was there.
+        specials = {self.vocab.id_of(s) for s in self.vocab.specials if s != UNK}
         previous = self.vocab.tokens[prime.ids[-1]] if prime.ids else None
         output = ""
         # numpy's BLAS takes the cores other work leaves free: alone it uses them all; beside a

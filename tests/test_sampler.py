@@ -11,12 +11,19 @@ from engine.sampler import Sampler, Stepper, choose
 from engine.tokenizer import Vocab
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-def test_stepper_matches_the_model(cell):
-    """The hand-written step gives the same logits as nn.LSTM/GRU/RNN over the sequence."""
+@pytest.mark.parametrize("cell, tied", [("lstm", False), ("gru", False), ("rnn", False),
+                                        ("lstm", True)])
+def test_stepper_matches_the_model(cell, tied):
+    """The hand-written step gives the same logits as nn.LSTM/GRU/RNN over the sequence
+    (tied: the head reads the embedding, behind a projection from 32 units down to 16)."""
     torch.manual_seed(0)
-    model = LanguageModel(ModelConfig(vocab_size=30, cell=cell, layers=3, hidden=32,
-                                      embed=16)).eval()
+    config = ModelConfig(vocab_size=30, cell=cell, layers=3, hidden=32, embed=16,
+                         tie_weights=tied)
+    model = LanguageModel(config).eval()
+    assert (model.project is not None) == tied
+    from engine.config import count_parameters
+
+    assert count_parameters(config) == model.num_parameters()
     ids = torch.randint(0, 30, (1, 25))
     with torch.no_grad():
         full, _ = model(ids)

@@ -63,7 +63,8 @@ def test_ptb_small_follows_the_papers_learning_rate_epoch_by_epoch(pattern_file)
 def test_the_cookbook_recipe_shows_unk_and_reads_primes_through_it(tmp_path, poetui_home):
     text = tmp_path / "plays.txt"
     common = "To be, or not to be: that is the question. Thou art more lovely! "
-    text.write_text(common * 60 + "Wherefore art thou Romeo? ", encoding="utf-8")
+    rare = " ".join(f"{common} word{i}" for i in range(60))  # 60 words seen once: <unk>
+    text.write_text(common * 60 + rare + " Wherefore art thou Romeo? ", encoding="utf-8")
     poetui("train", str(text), "--preset", "shakespeare-words", "--name", "w",
            "--steps", "60")
     vocab = json.loads((poetui_home / "models" / "w" / "vocab.json").read_text())
@@ -72,6 +73,9 @@ def test_the_cookbook_recipe_shows_unk_and_reads_primes_through_it(tmp_path, poe
     result = poetui("sample", "w", "--prime", "Wherefore art thou", "--length", "40",
                     "--greedy")
     assert "wherefore" in result.stderr and "<unk>" in result.stderr  # said once
+    # In the output too: a word model that predicts <unk> shows it, never silently drops it.
+    sampled = poetui("sample", "w", "--length", "300", "--seed", "1").stdout
+    assert "<unk>" in sampled
 
 
 def test_weight_drop_masks_the_recurrent_weights_only_while_training():

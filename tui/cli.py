@@ -71,7 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--hidden", type=int)
     t.add_argument("--embed", type=int, help="embedding size (default: the hidden size)")
     t.add_argument("--dropout", type=float)
-    t.add_argument("--tie-weights", action="store_true", default=None)
+    t.add_argument("--tie-weights", action="store_true", default=None,
+                   help="the output layer reads the embedding's weights (projected down to "
+                        "the embedding's size when it is narrower): far cheaper with a large "
+                        "vocabulary")
     t.add_argument("--reverse", action="store_true", default=None,
                    help="translation pairs: train the target-to-source direction")
     t.add_argument("--bidirectional", action=argparse.BooleanOptionalAction,
