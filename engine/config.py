@@ -113,6 +113,10 @@ class TrainConfig:
     beta2: float = 0.99
     clip: float = 1.0
     clip_mode: str = "norm"
+    # Train on the loss summed over each row's tokens (a window, a record) and averaged over
+    # the batch, as Zaremba's TensorFlow script and the numpy names exercise do: their
+    # learning rates and clipping thresholds act on that sum. Reported losses stay per token.
+    loss_sum: bool = False
     schedule: str = "cosine"
     decay: float = 0.5  # step schedule: lr × decay^(epoch − decay_after) after decay_after
     decay_after: int = 4

@@ -75,7 +75,7 @@ PRESETS: dict[str, Preset] = {
                "and output, tuned for 5 minutes on a CPU", dict(
             level="word", recipe="cookbook-words", min_freq=6, cell="lstm", layers=1,
             hidden=384, embed=384, tie_weights=True, dropout=0.5, embed_dropout=0.2,
-            weight_drop=0.4, seq_len=35, batch=32, lr=3e-3, beta2=0.95, weight_decay=0.05,
+            weight_drop=0.4, seq_len=35, batch=32, lr=6e-3, beta2=0.95, weight_decay=0.05,
             warmup=20, average=0.99, minutes=5.0)),
         Preset("word", "word-level Shakespeare LSTM: 128 units, frequency cut-off 5", dict(
             level="word", min_freq=5, cell="lstm", layers=1, hidden=128, seq_len=35, batch=32,
@@ -97,10 +97,9 @@ PRESETS: dict[str, Preset] = {
         *(Preset(f"ptb-{size}", f"Zaremba's {size} PTB recipe: 2×{hidden} LSTM, SGD lr 1, "
                  f"decay {decay:.3g} after epoch {after}, {epochs} epochs", dict(
             level="word", max_vocab=10000, cell="lstm", layers=2, hidden=hidden, init_scale=init,
-            seq_len=steps, batch=20, optimizer="sgd", lr=1.0, schedule="step", decay=decay,
-            decay_after=after, clip=clip, dropout=round(1 - keep, 2),
-            embed_dropout=round(1 - keep, 2), warmup=0, epochs=epochs,
-            eval_per_epoch=True))
+            seq_len=steps, batch=20, optimizer="sgd", lr=1.0, loss_sum=True, schedule="step",
+            decay=decay, decay_after=after, clip=clip, dropout=round(1 - keep, 2),
+            embed_dropout=round(1 - keep, 2), warmup=0, epochs=epochs, eval_per_epoch=True))
           for size, init, clip, steps, hidden, after, epochs, keep, decay in (
               ("small", 0.1, 5.0, 20, 200, 4, 13, 1.0, 0.5),
               ("medium", 0.05, 5.0, 35, 650, 6, 39, 0.5, 0.8),

@@ -288,7 +288,7 @@ class Trainer:
             logits, state = self.kind.forward(model, batch, state, self.device)
         loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=IGNORE)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * batch.tokens / len(y) if cfg.loss_sum else loss).backward()
         if cfg.clip_mode == "norm":
             grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip))
         else:

@@ -120,3 +120,24 @@ def test_a_folder_with_its_own_split_trains_on_it_and_reports_test_perplexity(tm
     shown = poetui("train", str(folder), "--preset", "ptb-small", "--name", "q", "--hidden",
                    "16", "--epochs", "1")
     assert "test loss" in shown.stderr and "words/s" in shown.stderr
+
+
+def test_the_ptb_recipes_step_on_the_loss_summed_over_each_window(pattern_file):
+    """Zaremba's script takes its SGD step (lr 1.0) on the loss summed over the 20 unrolled
+    steps and averaged over the batch: 20 times the step a per-token mean would take."""
+    import torch
+
+    from engine import job
+    from engine.assemble import open_trainer
+
+    moved = []
+    for name, loss_sum in (("summed", True), ("mean", False)):
+        model_dir = job.create_model(str(pattern_file), name=name, preset="ptb-small",
+                                     steps=1, clip=1e9, loss_sum=loss_sum,
+                                     precision="fp32")
+        trainer = open_trainer(model_dir)
+        before = [p.detach().clone() for p in trainer.model.parameters()]
+        trainer.run(lambda e: None)
+        moved.append(torch.cat([(p.detach() - b).flatten()
+                                for p, b in zip(trainer.model.parameters(), before, strict=True)]))
+    assert torch.allclose(moved[0], 20 * moved[1], rtol=1e-3, atol=1e-7)
