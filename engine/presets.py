@@ -54,13 +54,12 @@ PRESETS: dict[str, Preset] = {
             dropout=0.5, embed_dropout=0.2, weight_drop=0.5, batch=32, lr=5e-3,
             weight_decay=0.05, average=0.98, warmup=20, eval_per_epoch=True,
             sample_every=500, minutes=1.0)),
-        # The exercise's SGD rate of 0.01 acts on the summed loss of a name; poetui's loss is
-        # the mean per character, so the same step is about ten times that rate.
+        # The exercise's SGD rate of 0.01 acts on the loss summed over a name's characters.
         Preset("dinosaurs-original", "the classic numpy exercise as it was: a plain 1×50 RNN, "
                "SGD, element-wise clipping at ±5, one name per step", dict(
             level="char", lowercase=True, cell="rnn", layers=1, hidden=50, batch=1,
-            optimizer="sgd", lr=0.1, clip=5.0, clip_mode="value", schedule="constant",
-            warmup=0, steps=35000)),
+            optimizer="sgd", lr=0.01, loss_sum=True, clip=5.0, clip_mode="value",
+            schedule="constant", warmup=0, steps=35000)),
         Preset("tang-wujue", "Tang five-character quatrains: `title:poem` lines with the "
                "Tang-poem generator's filters, a 1×384 LSTM tuned for 3 minutes on a CPU", dict(
             level="char", recipe="tang-poems", cell="lstm", layers=1, hidden=384, embed=128,
