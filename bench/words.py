@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 PRIMES = ("thou art more", "to be or not to", "wherefore art thou")
+NOTE = ("<unk> stands for every word seen 5 times or fewer: 14 % of the held-out words, more "
+        "than any real word, so greedy decoding falls into it and sampling at 0.8 writes more of "
+        "it than the text holds")
 
 
 def main() -> None:
@@ -77,6 +80,16 @@ def main() -> None:
     for preset, done, _wall, report, unk, new, _ in rows:
         table += (f"| `{preset}` | {done.steps:,} ({done.epochs:.1f}) | **{report['loss']:.3f}** "
                   f"| {report['perplexity']:.1f} | {unk:.1%} | {new:.1%} |\n")
+    best = min(r[3]["loss"] for r in rows)
+    missed = "" if best <= 4.90 else (
+        f"\n**The 4.90 target is not reached** (best here {best:.3f}). Tried on this machine: "
+        "the issue's generic word settings (best 5.04 at the first evaluation, then "
+        "overfitting); a tied 1×384 LSTM with dropout 0.5 on the output, 0.2 on the embedding "
+        "and DropConnect 0.4 on the recurrent weights at lr 3e-3 (5.054 after 5 minutes) and "
+        "6e-3 (4.998, the preset); in 100-s runs, lighter dropout (0.3 output, 0.1 embedding, "
+        "0.2 recurrent) overfits "
+        "at 5.222 where the preset is still falling, and batch 64 (5.162) is no better than "
+        "batch 32 (5.133).\n")
     greedy = "\n".join(f"    {p} → {t.strip()}" for p, t in rows[0][6].items())
     record("words", "Word-level Shakespeare (the cookbook recipe; raw last 10 % of Tiny "
            "Shakespeare)",
@@ -84,7 +97,8 @@ def main() -> None:
            f"the first 90 %; the raw last 10 % ({report['tokens']:,} words after the recipe) "
            f"scored by `poetui eval`'s code path. {args.samples} texts of 100 words sampled at "
            f"temperature 0.8 for the <unk> and novelty figures. Target after 5 minutes: ≤ 4.90 "
-           f"nats per word.\n\n{table}\nGreedy continuations of `{rows[0][0]}`:\n\n{greedy}\n")
+           f"nats per word.\n\n{table}{missed}\nGreedy continuations of `{rows[0][0]}` "
+           f"({NOTE}):\n\n{greedy}\n")
 
 
 if __name__ == "__main__":
