@@ -90,11 +90,19 @@ def main() -> None:
         table += (f"| `{preset}` | {done.steps:,} ({done.epochs:.1f}) | **{loss:.3f}** | "
                   f"{formed:.1%} | {fixed:.1%} | {acro:.0%} | {new:.1%} |\n")
     examples = "\n".join(f"    {p}" for p in rows[0][7])
+    best = max(r[3] for r in rows)
+    missed = "" if best >= 0.98 else (
+        f"\n**The 98 % well-formed target is not reached** (best here {best:.1%}); the loss "
+        "target is. Tried on this machine: `tang-wujue` as first written (95.7 %, 4.698 nats, "
+        "1,411 steps); with the head as one 2-D product, 1.4× the steps (96.2 %, 4.575); with "
+        "the head tied to a 128-wide embedding, 1.9× the steps (95.1 %, 4.601). Of the "
+        "malformed poems, about 60 % end a line after four characters, 20 % run a line past five, 10 % "
+        "write a second colon; the training poems are 99.8 % well formed.\n")
     record("tang", "Tang five-character quatrains (held-out 10 % of tang_wujue.txt)",
            f"Each preset trained for {args.minutes:g} minutes of wall-clock time in this run; "
            f"{args.poems:,} poems sampled at temperature 0.8 per column; acrostics over 100 "
            f"random 4-character heads. Targets after 3 minutes: ≥ 98 % well formed, 100 % "
-           f"with the constraint, acrostic 100 %, ≤ 4.70 nats per character.\n\n{table}\n"
+           f"with the constraint, acrostic 100 %, ≤ 4.70 nats per character.\n\n{table}{missed}\n"
            f"Two poems of `{rows[0][0]}`, unconstrained:\n\n{examples}\n")
 
 
