@@ -96,8 +96,8 @@ def main() -> None:
         "target is. Tried on this machine: `tang-wujue` as first written (95.7 %, 4.698 nats, "
         "1,411 steps); with the head as one 2-D product, 1.4× the steps (96.2 %, 4.575); with "
         "the head tied to a 128-wide embedding, 1.9× the steps (95.1 %, 4.601). Of the "
-        "malformed poems, about 60 % end a line after four characters, 20 % run a line past five, 10 % "
-        "write a second colon; the training poems are 99.8 % well formed.\n")
+        "malformed poems, about 60 % end a line after four characters, 20 % run a line past "
+        "five, 10 % write a second colon; the training poems are 99.8 % well formed.\n")
     record("tang", "Tang five-character quatrains (held-out 10 % of tang_wujue.txt)",
            f"Each preset trained for {args.minutes:g} minutes of wall-clock time in this run; "
            f"{args.poems:,} poems sampled at temperature 0.8 per column; acrostics over 100 "
