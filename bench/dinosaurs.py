@@ -13,15 +13,15 @@ Run: python bench/dinosaurs.py [--seconds 60] [--names 1000]
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import isolate, scratch_file  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data" / "dinos.txt"
 WELL_FORMED = re.compile(r"[a-z]{3,25}")
 
@@ -32,9 +32,7 @@ def main() -> None:
     parser.add_argument("--names", type=int, default=1000)
     parser.add_argument("--presets", nargs="+", default=["dinosaurs", "dinosaurs-original"])
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"needs {DATA}")
-    os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
+    isolate(DATA)
     from bench.record import record
     from engine import job
     from engine.assemble import open_trainer
@@ -45,8 +43,7 @@ def main() -> None:
     from engine.novelty import novel_items
 
     train, held_out = load_corpus(str(DATA)).split()
-    held_file = Path(tempfile.mkdtemp()) / "held-out.txt"
-    held_file.write_text("\n".join(held_out) + "\n", encoding="utf-8")
+    held_file = scratch_file("held-out.txt", "\n".join(held_out) + "\n")
     training = [t.lower() for t in train]
     rows = []
     for preset in args.presets:

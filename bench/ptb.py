@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import tempfile
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import isolate  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 PAPER = {"ptb-small": (120.7, 114.5), "ptb-medium": (86.2, 82.7), "ptb-large": (82.2, 78.4)}
 
@@ -33,9 +34,7 @@ def main() -> None:
     parser.add_argument("--preset", default="ptb-small")
     parser.add_argument("--epochs", type=float, help="fewer than the recipe's, for a quick look")
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"needs {DATA}")
-    os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
+    isolate(DATA)
     from bench.record import record
     from engine import job
     from engine.assemble import open_trainer

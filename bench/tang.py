@@ -14,16 +14,16 @@ Run: python bench/tang.py [--minutes 3] [--poems 1000]
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import isolate, scratch_file  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data" / "tang_wujue.txt"
 
 
@@ -41,9 +41,7 @@ def main() -> None:
     parser.add_argument("--poems", type=int, default=1000)
     parser.add_argument("--presets", nargs="+", default=["tang-wujue", "tang"])
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"needs {DATA}")
-    os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
+    isolate(DATA)
     from bench.record import record
     from engine import job
     from engine.assemble import open_trainer
@@ -61,8 +59,7 @@ def main() -> None:
         meta = job.store.read_json(model_dir / "model.json")
         corpus = job.cleaned(load_corpus(str(DATA)), meta.get("recipe", "as-is"))
         train, held_out = corpus.split()
-        held_file = Path(tempfile.mkdtemp()) / "held-out.txt"
-        held_file.write_text("\n".join(held_out) + "\n", encoding="utf-8")
+        held_file = scratch_file("held-out.txt", "\n".join(held_out) + "\n")
         started = time.perf_counter()
         done = open_trainer(model_dir).run(lambda e: None)
         wall = time.perf_counter() - started

@@ -14,14 +14,14 @@ Run: python bench/words.py [--minutes 5] [--presets shakespeare-words word]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import isolate, scratch_file  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 PRIMES = ("thou art more", "to be or not to", "wherefore art thou")
 NOTE = ("<unk> stands for every word seen 5 times or fewer: 14 % of the held-out words, more "
@@ -35,9 +35,7 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["shakespeare-words"])
     parser.add_argument("--samples", type=int, default=20, help="texts of 100 words sampled")
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"needs {DATA}")
-    os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
+    isolate(DATA)
     from bench.record import record
     from engine import job
     from engine.assemble import open_trainer
@@ -49,8 +47,7 @@ def main() -> None:
     from engine.tokenizer import UNK
 
     _, held_out = load_corpus(str(DATA)).split()
-    held_file = Path(tempfile.mkdtemp()) / "last-10-percent.txt"
-    held_file.write_text(held_out, encoding="utf-8")
+    held_file = scratch_file("last-10-percent.txt", held_out)
     rows = []
     for preset in args.presets:
         model_dir = job.create_model(str(DATA), name=preset, preset=preset,
