@@ -33,7 +33,7 @@ STOCK_OPENMP = {"GOMP_SPINCOUNT": "300000"}
 
 
 def train_command(name: str, steps: int, threads: int | None) -> list[str]:
-    command = [sys.executable, "-m", "tui.cli", "train", "python-docs", "--name", name,
+    command = [sys.executable, "-m", "tui.cli.main", "train", "python-docs", "--name", name,
                "--steps", str(steps), "--eval-every", str(10**9), "--json"]
     return command + (["--threads", str(threads)] if threads else [])
 
@@ -73,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
     from bench.record import record
-    from engine.threads import usable_cores
+    from engine.nn.threads import usable_cores
 
     cores = usable_cores()
     rows: dict[str, list[float]] = {"alone": [], "alone_all": [], "shared": [], "old": []}

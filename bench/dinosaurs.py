@@ -34,13 +34,13 @@ def main() -> None:
     args = parser.parse_args()
     isolate(DATA)
     from bench.record import record
-    from engine import job
-    from engine.assemble import open_trainer
     from engine.config import SampleConfig
     from engine.corpus import load_corpus
-    from engine.evaluate import evaluate_file
+    from engine.generate.novelty import novel_items
     from engine.loading import load_model
-    from engine.novelty import novel_items
+    from engine.train import job
+    from engine.train.assemble import open_trainer
+    from engine.train.evaluate import evaluate_file
 
     train, held_out = load_corpus(str(DATA)).split()
     held_file = scratch_file("held-out.txt", "\n".join(held_out) + "\n")

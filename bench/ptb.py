@@ -36,8 +36,8 @@ def main() -> None:
     args = parser.parse_args()
     isolate(DATA)
     from bench.record import record
-    from engine import job
-    from engine.assemble import open_trainer
+    from engine.train import job
+    from engine.train.assemble import open_trainer
 
     lines = DATA.read_text(encoding="utf-8").splitlines(keepends=True)
     cut1, cut2 = int(len(lines) * 0.8), int(len(lines) * 0.9)
@@ -67,8 +67,8 @@ def main() -> None:
     print(f"Test perplexity {done.test_perplexity:.1f}; {done.tokens_per_second:,.0f} words/s; "
           f"{done.elapsed:.0f} s", flush=True)
     from engine.config import SampleConfig
+    from engine.generate.novelty import novelty_of
     from engine.loading import load_model
-    from engine.novelty import novelty_of
 
     loaded = load_model("ptb", "latest")  # the final weights, as the test figure
     sampler = loaded.sampler()

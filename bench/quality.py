@@ -31,9 +31,9 @@ def main() -> None:
         sys.exit(f"needs {DATA}")
     os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
     from bench.record import record
-    from engine import job
-    from engine.assemble import open_trainer
-    from engine.job import resolve_settings
+    from engine.train import job
+    from engine.train.assemble import open_trainer
+    from engine.train.job import resolve_settings
 
     rows = []
     for seconds in args.budgets:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from engine.device import cpu_has_native_bf16
+from engine.nn.device import cpu_has_native_bf16
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADER = "# Benchmarks\n\nFigures measured by the scripts in `bench/`; each section names the " \

@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.record import record  # noqa: E402
 from engine.config import ModelConfig, SampleConfig  # noqa: E402
-from engine.model import LanguageModel  # noqa: E402
-from engine.sampler import Sampler  # noqa: E402
-from engine.tokenizer import Vocab  # noqa: E402
+from engine.data.tokenizer import Vocab  # noqa: E402
+from engine.generate.sampler import Sampler  # noqa: E402
+from engine.nn.model import LanguageModel  # noqa: E402
 
 
 def naive_tokens_per_second(model: LanguageModel, tokens: int) -> float:

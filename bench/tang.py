@@ -29,7 +29,7 @@ DATA = ROOT.parent / "shared" / "data" / "tang_wujue.txt"
 
 def lines(poems: list[str]) -> list[str]:
     """The lines of poems (each with its closing punctuation), titles left out."""
-    from engine.forms import poem_part
+    from engine.generate.forms import poem_part
 
     return [line for p in poems for line in re.findall(r"[^，。？！；]+[，。？！；]",
                                                          poem_part(p))]
@@ -43,14 +43,14 @@ def main() -> None:
     args = parser.parse_args()
     isolate(DATA)
     from bench.record import record
-    from engine import job
-    from engine.assemble import open_trainer
     from engine.config import SampleConfig
     from engine.corpus import load_corpus
-    from engine.evaluate import evaluate_file
-    from engine.forms import QuatrainForm, poem_part, well_formed
+    from engine.generate.forms import QuatrainForm, poem_part, well_formed
+    from engine.generate.novelty import novel_items
     from engine.loading import load_model
-    from engine.novelty import novel_items
+    from engine.train import job
+    from engine.train.assemble import open_trainer
+    from engine.train.evaluate import evaluate_file
 
     rows = []
     for preset in args.presets:

@@ -49,8 +49,8 @@ def bare_loop(model, data: torch.Tensor, steps: int, seq_len: int, lr: float, be
 
 
 def engine_run(corpus: Path, preset: str, steps: int, n: int) -> tuple[float, str]:
-    from engine import job
-    from engine.worker import run_training
+    from engine.train import job
+    from engine.train.worker import run_training
 
     model_dir = job.create_model(str(corpus), name=f"t{n}", preset=preset, steps=steps,
                                  eval_every=10**9)
@@ -63,7 +63,7 @@ def engine_run(corpus: Path, preset: str, steps: int, n: int) -> tuple[float, st
     run_training(model_dir, listen)
     batch = job.store.read_json(model_dir / "model.json")["train"]
     tokens = (len(times) - 1) * batch["batch"] * batch["seq_len"]
-    from engine.device import pick_device, resolve_precision
+    from engine.nn.device import pick_device, resolve_precision
 
     return tokens / (times[-1][0] - times[0][0]), resolve_precision("auto", pick_device())
 
@@ -78,9 +78,9 @@ def main() -> None:
     from bench.record import record
     from engine.config import ModelConfig
     from engine.corpus import load_corpus
-    from engine.job import resolve_settings
-    from engine.model import LanguageModel
-    from engine.tokenizer import Vocab
+    from engine.data.tokenizer import Vocab
+    from engine.nn.model import LanguageModel
+    from engine.train.job import resolve_settings
 
     # A step budget takes the preset's last tier: the model of the long budgets.
     _, s = resolve_settings(args.preset, {"steps": args.steps})

@@ -35,10 +35,10 @@ def main() -> None:
         sys.exit(f"needs {DATA}")
     os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
     from bench.record import record
-    from engine import job
-    from engine.assemble import open_trainer
     from engine.corpus import load_corpus
-    from engine.evaluate import evaluate_file
+    from engine.train import job
+    from engine.train.assemble import open_trainer
+    from engine.train.evaluate import evaluate_file
 
     # The held-out pairs, written out as a file `poetui eval` reads.
     _, held_out = load_corpus(str(DATA)).split()

@@ -59,7 +59,7 @@ def first_paint(name: str) -> float:
 
 def run_tokens_per_second(model_dir: Path) -> float:
     """Median of the tokens/s the run recorded, past its first steps (warm-up)."""
-    from engine.runstore import RunReader
+    from engine.storage.runstore import RunReader
 
     rows = RunReader(model_dir).poll().steps
     return statistics.median(r["tokens_per_second"] for r in rows[len(rows) // 4 :])
@@ -69,10 +69,10 @@ def train(name: str, corpus: Path, steps: int, watch: bool, press: bool = False,
           ) -> tuple[float, list[float]]:
     """Train one run; ``watch`` opens its dashboard in tmux; ``press`` also times key presses
     (a separate run: polling the terminal every 5 ms would itself slow the training)."""
-    from engine import job
-    from engine.runlock import is_locked
-    from engine.runstore import read_status
-    from engine.worker import spawn
+    from engine.storage.runlock import is_locked
+    from engine.storage.runstore import read_status
+    from engine.train import job
+    from engine.train.worker import spawn
 
     def running() -> bool:
         return read_status(model_dir).get("state") not in ("done", "stopped", "error")

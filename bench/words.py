@@ -37,14 +37,14 @@ def main() -> None:
     args = parser.parse_args()
     isolate(DATA)
     from bench.record import record
-    from engine import job
-    from engine.assemble import open_trainer
     from engine.config import SampleConfig
     from engine.corpus import load_corpus
-    from engine.evaluate import evaluate_file
+    from engine.data.tokenizer import UNK
+    from engine.generate.novelty import novelty_of
     from engine.loading import load_model
-    from engine.novelty import novelty_of
-    from engine.tokenizer import UNK
+    from engine.train import job
+    from engine.train.assemble import open_trainer
+    from engine.train.evaluate import evaluate_file
 
     _, held_out = load_corpus(str(DATA)).split()
     held_file = scratch_file("last-10-percent.txt", held_out)

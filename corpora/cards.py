@@ -1,8 +1,8 @@
 """One card per named corpus: what it is, where it comes from, how to check it, how to train it.
 
 Built-in cards carry a provider (the text every Python already has). Catalog cards carry the
-files to download (``Source``), pinned by SHA-256 where the file is fixed; ``corpora.fetch``
-downloads and verifies them and ``corpora.cache`` keeps them. A card's ``recipe`` names the
+files to download (``Source``), pinned by SHA-256 where the file is fixed; ``engine.data.fetch``
+downloads and verifies them and ``engine.data.cache`` keeps them. A card's ``recipe`` names the
 cleaning that suits it (lowercasing, word filtering, the Tang filters); presets apply recipes,
 so here a card only records and describes its own.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from corpora import builtin
 
-# How a download becomes the corpus file (see corpora.prepare).
+# How a download becomes the corpus file (see engine.data.prepare).
 AS_IS = "as-is"
 ANKI_PAIRS = "anki-pairs"
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpora import CARDS, find_card
-from corpora.cache import cached_files
 from corpora.cards import TEST, TEXT, TRAIN, VALID
+from engine.data.cache import cached_files
+from engine.data.textfile import read_text_file
 from engine.errors import PoetuiError
 from engine.kinds import Kind, guess, kind_named
-from engine.store import did_you_mean
-from engine.textfile import read_text_file
+from engine.storage.store import did_you_mean
 
 DEFAULT_CORPUS = "python-docs"
 

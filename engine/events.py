@@ -36,7 +36,7 @@ class SampleEvent:
     step: int
     text: str
     # Share (0–1) of the sample's items, or of its 8-character / 4-word runs, that the training
-    # text never holds (engine.novelty); None when there is no such figure (a translator).
+    # text never holds (engine.generate.novelty); None when there is no such figure (a translator).
     novelty: float | None = None
     kind: str = field(default="sample", init=False)
 

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from engine.config import KINDS, TrainConfig
+from engine.data.tokenizer import BOS, EOS, PAD, Vocab
 from engine.errors import PoetuiError
-from engine.tokenizer import BOS, EOS, PAD, Vocab
 
 VALIDATION_FRACTION = 0.1
 SPLIT_SEED = 1337
@@ -47,7 +47,7 @@ class _LanguageKind:
     default_preset = None  # the level's default (engine.presets.DEFAULT_PRESET)
 
     def model_settings(self) -> dict:
-        return {}  # a LanguageModel (engine.model)
+        return {}  # a LanguageModel (engine.nn.model)
 
     def forward(self, model, batch, state, device):
         """(logits (B, T, V), state) of one batch; ``state`` carries across stream windows."""
@@ -57,7 +57,7 @@ class _LanguageKind:
         """The sample shown while training (joined by ``separator``): a stretch of text, or a
         few items."""
         from engine.config import SampleConfig
-        from engine.sampler import Sampler
+        from engine.generate.sampler import Sampler
 
         count, per_item = self.live_sample(length)
         config = SampleConfig(length=per_item, temperature=0.8, seed=seed)
@@ -107,13 +107,13 @@ class StreamKind(_LanguageKind):
         return len(ids) >= 2
 
     def train_batches(self, ids: np.ndarray, vocab: Vocab, config: TrainConfig):
-        from engine.batching import StreamBatches
+        from engine.data.batching import StreamBatches
 
         return StreamBatches(ids, config.batch, config.seq_len)
 
     def eval_batches(self, ids: np.ndarray, vocab: Vocab) -> Iterator:
         """Every token scored once, the state carried across windows as in training."""
-        from engine.batching import eval_windows
+        from engine.data.batching import eval_windows
 
         return eval_windows(ids, EVAL_BATCH, EVAL_SEQ_LEN)
 
@@ -180,13 +180,13 @@ class RecordsKind(_LanguageKind):
         return bool(ids)
 
     def train_batches(self, ids: list[np.ndarray], vocab: Vocab, config: TrainConfig):
-        from engine.batching import RecordBatches
+        from engine.data.batching import RecordBatches
 
         return RecordBatches(ids, config.batch, vocab.bos_id, vocab.eos_id, vocab.pad_id,
                              config.seq_len)
 
     def eval_batches(self, ids: list[np.ndarray], vocab: Vocab) -> Iterator:
-        from engine.batching import RecordBatches
+        from engine.data.batching import RecordBatches
 
         return RecordBatches(ids, EVAL_BATCH, vocab.bos_id, vocab.eos_id, vocab.pad_id).epoch()
 
@@ -263,13 +263,13 @@ class PairsKind:
         return bool(ids)
 
     def train_batches(self, ids: list, vocab: Vocab, config: TrainConfig):
-        from engine.batching import PairBatches
+        from engine.data.batching import PairBatches
 
         return PairBatches(ids, config.batch, vocab.bos_id, vocab.eos_id, vocab.pad_id,
                            config.seq_len)
 
     def eval_batches(self, ids: list, vocab: Vocab) -> Iterator:
-        from engine.batching import PairBatches
+        from engine.data.batching import PairBatches
 
         return PairBatches(ids, EVAL_BATCH * 4, vocab.bos_id, vocab.eos_id,
                            vocab.pad_id).epoch(shuffle=False)
@@ -281,7 +281,7 @@ class PairsKind:
 
     def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:
         """A few fixed held-out sentences, translated, beside their references."""
-        from engine.translate import Translator
+        from engine.generate.translate import Translator
 
         shown = val_ids[:LIVE_TRANSLATIONS]
         hypotheses = Translator(model, vocab).greedy([list(s) for s, _ in shown])
@@ -290,7 +290,7 @@ class PairsKind:
 
     def quality(self, model, vocab: Vocab, ids: list, beam: int = 0) -> dict:
         """chrF, BLEU and exact match of the translations (greedy, or beam of width ``beam``)."""
-        from engine.translate import Translator, quality
+        from engine.generate.translate import Translator, quality
 
         translator = Translator(model, vocab)
         sources = [list(s) for s, _ in ids]

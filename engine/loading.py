@@ -7,14 +7,14 @@ from pathlib import Path
 
 import torch
 
-from engine import checkpoint, store
 from engine.config import ModelConfig
+from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
+from engine.generate.sampler import Sampler
 from engine.kinds import Kind, kind_named
-from engine.model import build_model
-from engine.sampler import Sampler
-from engine.store import META
-from engine.tokenizer import Vocab
+from engine.nn.model import build_model
+from engine.storage import checkpoint, store
+from engine.storage.store import META
 
 
 @dataclass
@@ -34,7 +34,7 @@ class LoadedModel:
         return Sampler(self.model, self.vocab, self.kind, self.meta.get("recipe", "as-is"))
 
     def translator(self):
-        from engine.translate import Translator
+        from engine.generate.translate import Translator
 
         if not self.kind.translates:
             raise PoetuiError(f"Model '{self.name}' writes text rather than translates; use "

@@ -8,8 +8,8 @@ import pytest
 import torch
 from helpers import NAMES, pattern_text
 
-from engine import store
-from engine.runlock import is_locked, lock_owner
+from engine.storage import store
+from engine.storage.runlock import is_locked, lock_owner
 
 # Tests train tiny models: one thread is faster for them and does not fight the other core.
 torch.set_num_threads(1)

@@ -2,9 +2,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.batching import IGNORE, RecordBatches, StreamBatches
 from engine.config import ModelConfig
-from engine.model import LanguageModel
+from engine.data.batching import IGNORE, RecordBatches, StreamBatches
+from engine.nn.model import LanguageModel
 
 
 def test_stream_windows_continue_each_other():
@@ -73,7 +73,7 @@ def test_records_batches_group_similar_lengths():
 
 
 def test_eval_windows_score_every_token_after_the_first_once():
-    from engine.batching import eval_windows
+    from engine.data.batching import eval_windows
 
     for length in (2, 17, 1000, 1003):
         ids = np.arange(length)

@@ -10,13 +10,14 @@ import subprocess
 import pytest
 from helpers import POETUI, assert_one_sentence, poetui
 
-from corpora import CARDS, cache, find_card
+from corpora import CARDS, find_card
 from corpora.cards import TEST, TRAIN, VALID
-from engine import job
 from engine.config import KINDS, LEVELS
 from engine.corpus import load_corpus
+from engine.data import cache
 from engine.errors import PoetuiError
 from engine.presets import PRESETS
+from engine.train import job
 
 REQUIRED = {"tiny-shakespeare": "stream", "shakespeare-words": "stream", "dinosaurs": "records",
             "tang-wujue": "records", "fra-eng": "pairs", "ptb": "stream",

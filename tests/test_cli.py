@@ -13,8 +13,8 @@ from helpers import assert_one_sentence, poetui
 
 
 def test_help_is_fast_because_it_does_not_import_torch():
-    code = ("import sys, tui.cli as c; c.build_parser().format_help();"
-            "import engine, engine.store; print('torch' in sys.modules)")
+    code = ("import sys, tui.cli.main as c; c.build_parser().format_help();"
+            "import engine, engine.storage.store; print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False"
     assert "tiny" in poetui("train", "--help").stdout  # presets are listed
@@ -111,7 +111,8 @@ def test_corrupt_checkpoint_is_named_and_nothing_else_is_touched(pattern_file, p
 
 
 def test_configs_and_model_creation_import_no_torch():
-    code = ("import sys, engine.config, engine.job, engine.kinds, engine.corpus, engine.estimate;"
+    code = ("import sys, engine.config, engine.train.job, engine.kinds, engine.corpus,"
+            " engine.train.estimate;"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

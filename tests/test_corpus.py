@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from helpers import pattern_text, poetui
 
-from engine import job
-from engine.assemble import open_trainer
 from engine.corpus import load_corpus, read_text_file
 from engine.errors import PoetuiError
 from engine.kinds import guess
+from engine.train import job
+from engine.train.assemble import open_trainer
 
 
 def test_default_corpus_is_python_docs_and_offline():

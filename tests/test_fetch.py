@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import corpora.cards
-from corpora import cache
 from corpora.cards import ANKI_PAIRS, TEST, TRAIN, VALID, Card, Source
-from corpora.fetch import FetchCancelled, ensure_cached, fetch
 from engine.corpus import load_corpus
+from engine.data import cache
+from engine.data.fetch import FetchCancelled, ensure_cached, fetch
 from engine.errors import PoetuiError
 
 TEXT = ("".join(f"line {i}: the quick brown fox jumps over the lazy dog\n" for i in range(4000))
@@ -110,10 +110,10 @@ def card_for(url: str, body: bytes | None = TEXT, name: str = "test-text", **sou
 def add_to_catalog(monkeypatch: pytest.MonkeyPatch, card: Card) -> None:
     """The catalog with ``card`` in it, wherever a module holds the list of cards."""
     import engine.corpus
-    import tui.corpus_command
+    import tui.cli.corpus
 
     extended = (*corpora.cards.CARDS, card)
-    for module in (corpora.cards, cache, engine.corpus, tui.corpus_command):
+    for module in (corpora.cards, cache, engine.corpus, tui.cli.corpus):
         monkeypatch.setattr(module, "CARDS", extended)
 
 
@@ -270,7 +270,7 @@ def test_one_download_at_a_time(server):
 
 
 def test_poetui_corpus_fetch_then_list_and_load(server, monkeypatch, capsys):
-    from tui.cli import main
+    from tui.cli.main import main
 
     server.routes["/input.txt"] = Route(TEXT)
     card = card_for(server.url("/input.txt"), name="local-text")

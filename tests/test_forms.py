@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from engine.config import ModelConfig, SampleConfig
+from engine.data.recipes import apply
+from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
-from engine.forms import QuatrainForm, poem_part, well_formed
+from engine.generate.forms import QuatrainForm, poem_part, well_formed
+from engine.generate.sampler import Sampler
 from engine.kinds import kind_named
-from engine.model import LanguageModel
-from engine.recipes import apply
-from engine.sampler import Sampler
-from engine.tokenizer import Vocab
+from engine.nn.model import LanguageModel
 
 POEM = "白日依山盡，黃河入海流。欲窮千里目，更上一層樓。"
 
@@ -68,7 +68,7 @@ def test_an_acrostic_the_model_cannot_write_is_one_sentence(tang_sampler):
 
 
 def test_the_desk_asks_the_engine_what_a_model_can_do(tang_sampler):
-    from engine.forms import quatrain_constraint, writes_quatrains, writes_titles
+    from engine.generate.forms import quatrain_constraint, writes_quatrains, writes_titles
 
     vocab = tang_sampler.vocab
     assert writes_quatrains(vocab, kind_named("records")) and writes_titles(vocab)
@@ -90,7 +90,7 @@ def test_the_desk_asks_the_engine_what_a_model_can_do(tang_sampler):
     ([], ""),
 ])
 def test_untitled_drops_the_title_and_its_colon(pieces, shown):
-    from engine.forms import untitled
+    from engine.generate.forms import untitled
 
     assert "".join(untitled(pieces)) == shown
     record = "".join(pieces)

@@ -12,16 +12,17 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import paths, store
+from engine import paths
 from engine.config import ModelConfig, SampleConfig, TrainConfig
 from engine.corpus import load_corpus
+from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
-from engine.job import check_memory
+from engine.generate.sampler import Sampler
 from engine.kinds import kind_named
-from engine.model import LanguageModel
-from engine.sampler import Sampler
-from engine.tokenizer import Vocab
-from tui.cli import _check_utf8
+from engine.nn.model import LanguageModel
+from engine.storage import store
+from engine.train.job import check_memory
+from tui.cli.main import _check_utf8
 
 FUZZ = settings(max_examples=80, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,12 +8,12 @@ import threading
 
 from helpers import NAMES
 
-from engine import job
 from engine.corpus import load_corpus
+from engine.data.tokenizer import Vocab, split_words
+from engine.generate.novelty import Novelty, novel_items, novelty_for
 from engine.kinds import kind_named
-from engine.novelty import Novelty, novel_items, novelty_for
-from engine.tokenizer import Vocab, split_words
-from engine.worker import run_training
+from engine.train import job
+from engine.train.worker import run_training
 
 
 def brute_force(generated: str, training: str, pieces, n: int) -> float:
@@ -97,7 +97,7 @@ def test_live_samples_carry_their_novelty(names_file):
     for sample in samples:
         assert sample.novelty == novel_items(sample.text.split("\n"), train)
     # … and the run store keeps it for whoever watches.
-    from engine.runstore import RunReader
+    from engine.storage.runstore import RunReader
 
     stored = RunReader(model_dir).poll().samples
     assert [row["novelty"] for row in stored] == [s.novelty for s in samples]

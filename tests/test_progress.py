@@ -4,7 +4,7 @@ Rich markup."""
 from __future__ import annotations
 
 from engine.events import SampleEvent, StepEvent
-from tui.progress import TrainingProgress
+from tui.cli.progress import TrainingProgress
 
 META = {"model": {"layers": 1, "hidden": 8, "cell": "lstm"}}
 

@@ -18,12 +18,13 @@ import torch
 from helpers import POETUI, assert_ends_with_sentence, assert_one_sentence, poetui, wait_until
 from safetensors.torch import load_file
 
-from engine import checkpoint, job, store
-from engine.assemble import open_trainer
 from engine.loading import load_model
-from engine.runlock import is_locked, lock_owner
-from engine.runstore import RunReader, read_status, send_command
-from engine.worker import spawn
+from engine.storage import checkpoint, store
+from engine.storage.runlock import is_locked, lock_owner
+from engine.storage.runstore import RunReader, read_status, send_command
+from engine.train import job
+from engine.train.assemble import open_trainer
+from engine.train.worker import spawn
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -296,7 +297,7 @@ def test_a_damaged_model_json_is_listed_as_damaged(pattern_file, poetui_home):
 
 def test_a_true_bug_still_leaves_a_log(poetui_home):
     """The crash path is for true bugs: a log lands somewhere even when the data dir is gone."""
-    code = ("import sys; from tui import cli;"
+    code = ("import sys; from tui.cli import main as cli;"
             "cli.cmd_models = None; sys.exit(cli.main(['models']))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 2 and "unexpected error" in result.stderr

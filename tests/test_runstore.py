@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from engine.events import SampleEvent
-from engine.runstore import DB, RunReader, RunWriter
+from engine.storage.runstore import DB, RunReader, RunWriter
 
 # The samples table as poetui wrote it before it measured novelty.
 OLD_SAMPLES = "CREATE TABLE samples(step INTEGER, text TEXT, time REAL)"

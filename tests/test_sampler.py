@@ -1,14 +1,14 @@
 import pytest
 import torch
 
-from engine import job
-from engine.assemble import open_trainer
 from engine.config import ModelConfig, SampleConfig
+from engine.data.tokenizer import Vocab
+from engine.generate.sampler import Sampler, Stepper, choose
 from engine.kinds import kind_named
 from engine.loading import load_model
-from engine.model import LanguageModel
-from engine.sampler import Sampler, Stepper, choose
-from engine.tokenizer import Vocab
+from engine.nn.model import LanguageModel
+from engine.train import job
+from engine.train.assemble import open_trainer
 
 
 @pytest.mark.parametrize("cell, tied", [("lstm", False), ("gru", False), ("rnn", False),
@@ -130,7 +130,7 @@ def test_no_prime_never_starts_with_whitespace():
 
 
 def test_novelty_counts_what_was_never_in_the_training_text():
-    from engine.novelty import novel_items, novel_ngrams
+    from engine.generate.novelty import novel_items, novel_ngrams
 
     assert novel_items(["anna", "zed", "bob", "qux"], ["anna", "bob"]) == 0.5
     assert novel_ngrams("the cat sat", "the cat sat on the mat", "char") == 0.0

@@ -1,8 +1,9 @@
 import pytest
 
-from engine import paths, store
+from engine import paths
 from engine.errors import PoetuiError
-from engine.runlock import RunLock, is_locked
+from engine.storage import store
+from engine.storage.runlock import RunLock, is_locked
 
 
 @pytest.mark.parametrize("name", ["../x", "a/b", "", ".hidden", "-x", "a" * 65, "a..b", "x y"])

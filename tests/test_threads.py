@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from engine import job
 from engine.errors import PoetuiError
-from engine.threads import ThreadGovernor, cgroup_quota, fair_share, free_cores, usable_cores
+from engine.nn.threads import ThreadGovernor, cgroup_quota, fair_share, free_cores, usable_cores
+from engine.train import job
 
 
 def test_cgroup_quotas_are_read_in_both_versions(tmp_path):

@@ -1,5 +1,5 @@
+from engine.data.tokenizer import BOS, EOS, PAD, UNK, Vocab
 from engine.kinds import kind_named
-from engine.tokenizer import BOS, EOS, PAD, UNK, Vocab
 
 
 def test_char_round_trip_with_cjk_and_emoji():

@@ -7,10 +7,11 @@ import pytest
 import torch
 from helpers import NAMES
 
-from engine import checkpoint, job
-from engine.assemble import open_trainer
 from engine.errors import PoetuiError
-from engine.model import LanguageModel
+from engine.nn.model import LanguageModel
+from engine.storage import checkpoint
+from engine.train import job
+from engine.train.assemble import open_trainer
 
 
 def train(path, **overrides):
@@ -185,7 +186,7 @@ def test_evaluations_say_so_and_a_stop_cuts_one_short(names_file):
 
 
 def test_estimates_price_the_whole_budget(pattern_file):
-    from engine.estimate import budget_cost, estimate
+    from engine.train.estimate import budget_cost, estimate
 
     result = estimate(str(pattern_file), "tiny")
     assert result["seconds_per_step"] > 0 and result["steps_per_epoch"] > 0

@@ -10,9 +10,9 @@ import pytest
 import torch
 from helpers import assert_one_sentence, poetui
 
-from engine import job
-from engine.assemble import open_trainer
 from engine.loading import load_model
+from engine.train import job
+from engine.train.assemble import open_trainer
 
 _rng = random.Random(5)
 WORDS = sorted({"".join(_rng.choices("abcdefgh", k=_rng.randint(2, 6))) for _ in range(4000)})

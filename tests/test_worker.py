@@ -9,10 +9,11 @@ import time
 
 from helpers import wait_until as wait_for
 
-from engine import checkpoint, job, store
-from engine.runlock import is_locked, lock_owner
-from engine.runstore import RunReader, send_command
-from engine.worker import run_training, spawn
+from engine.storage import checkpoint, store
+from engine.storage.runlock import is_locked, lock_owner
+from engine.storage.runstore import RunReader, send_command
+from engine.train import job
+from engine.train.worker import run_training, spawn
 
 
 def long_run(path, name: str):

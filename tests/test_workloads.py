@@ -38,8 +38,8 @@ def test_the_original_exercise_is_a_preset(tmp_path, poetui_home):
 
 
 def test_ptb_small_follows_the_papers_learning_rate_epoch_by_epoch(pattern_file):
-    from engine import job
-    from engine.assemble import open_trainer
+    from engine.train import job
+    from engine.train.assemble import open_trainer
 
     model_dir = job.create_model(str(pattern_file), name="ptb", preset="ptb-small")
     trainer = open_trainer(model_dir)
@@ -82,7 +82,7 @@ def test_weight_drop_masks_the_recurrent_weights_only_while_training():
     import torch
 
     from engine.config import ModelConfig
-    from engine.model import LanguageModel
+    from engine.nn.model import LanguageModel
 
     torch.manual_seed(0)
     model = LanguageModel(ModelConfig(vocab_size=12, hidden=16, layers=1, weight_drop=0.5))
@@ -127,8 +127,8 @@ def test_the_ptb_recipes_step_on_the_loss_summed_over_each_window(pattern_file):
     steps and averaged over the batch: 20 times the step a per-token mean would take."""
     import torch
 
-    from engine import job
-    from engine.assemble import open_trainer
+    from engine.train import job
+    from engine.train.assemble import open_trainer
 
     moved = []
     for name, loss_sum in (("summed", True), ("mean", False)):

@@ -1,6 +1,6 @@
 """The poetui Textual app: a library of models, a live training dashboard and a writing desk.
 
-The app is a viewer and controller: training runs in its own process (engine.worker.spawn) and
+The app is a viewer and controller: training runs in its own process (engine.train.worker.spawn) and
 the run store is where the two meet. Nothing here imports PyTorch at start, so the library paints
 first; screens that need torch load it in a thread worker.
 """
@@ -18,11 +18,11 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.theme import Theme
 
-from engine import store
 from engine.errors import PoetuiError
 from engine.kinds import kind_named
-from engine.runlock import is_locked
-from engine.runstore import LIVE
+from engine.storage import store
+from engine.storage.runlock import is_locked
+from engine.storage.runstore import LIVE
 from tui import settings
 
 # Below this the layouts cannot hold their panels; the app says so instead of drawing garbage.
@@ -95,7 +95,7 @@ class PoetuiApp(App):
         """Spawn the training process for ``name`` and show its dashboard. ``changes`` (a new
         budget) go to the process, which writes them under the model's lock; spawn checks
         them first, so a refusal is a sentence here and nothing is written."""
-        from engine.worker import spawn
+        from engine.train.worker import spawn
 
         try:
             spawn(name, changes)
@@ -131,7 +131,7 @@ class PoetuiApp(App):
 
         def decide(choice: str | None) -> None:
             if choice == "stop":
-                from engine.runstore import send_command
+                from engine.storage.runstore import send_command
 
                 for name in alive:
                     send_command(store.existing(name), "stop")

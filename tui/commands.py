@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
-from engine import store
+from engine.storage import store
 from tui.app import running, translates
 
 if TYPE_CHECKING:

@@ -31,8 +31,8 @@ def _reversals() -> str:
 def trained_translator(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real translation model, trained once for the session (30 steps: it translates
     badly, but the way the engine says it does); tests copy it into their own store."""
-    from engine.assemble import open_trainer
-    from engine.job import create_model
+    from engine.train.assemble import open_trainer
+    from engine.train.job import create_model
 
     where = tmp_path_factory.mktemp("translator")
     pairs = where / "reverse.txt"

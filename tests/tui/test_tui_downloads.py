@@ -14,9 +14,9 @@ from screen_text import screen_text
 from textual.widgets import ProgressBar, Select
 
 import corpora.cards
-import engine.estimate
-from corpora import cache
+import engine.train.estimate
 from corpora.cards import Card, Source
+from engine.data import cache
 from tui.app import PoetuiApp
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.library import LibraryScreen
@@ -107,7 +107,7 @@ class FixedEstimate:
 
 async def test_new_model_offers_the_download_escape_cancels_and_ctrl_f_resumes(
         server: CorpusServer, card: Card, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine.estimate, "estimate", FixedEstimate())  # its probe trains
+    monkeypatch.setattr(engine.train.estimate, "estimate", FixedEstimate())  # its probe trains
     server.hold_after = HOLD
     app = PoetuiApp()
     async with app.run_test(size=(80, 24)) as pilot:

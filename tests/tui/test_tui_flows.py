@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from helpers import wait_for, wait_until
 
-from engine import store
-from engine.job import create_model
-from engine.runlock import is_locked
-from engine.worker import spawn
+from engine.storage import store
+from engine.storage.runlock import is_locked
+from engine.train.job import create_model
+from engine.train.worker import spawn
 from tui.app import PoetuiApp
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.desk import DeskScreen

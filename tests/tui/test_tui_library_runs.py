@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import wait_for
 
-import engine.worker
-from engine import store
-from engine.job import create_model
+import engine.train.worker
+from engine.storage import store
+from engine.train.job import create_model
 from tui.app import PoetuiApp
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ConfirmDialog, InfoDialog, TextDialog
@@ -30,7 +30,7 @@ async def test_train_with_a_new_budget_hands_it_to_the_training_process(
     create_model(str(pattern_file), "budget", "tiny", steps=10)
     before = budget_of("budget")
     spawned: list[tuple[str, dict | None, dict]] = []
-    spawn = engine.worker.spawn
+    spawn = engine.train.worker.spawn
 
     def spy(name: str, changes: dict | None = None) -> int:
         # What model.json says at the moment the process is started: the app wrote nothing.
@@ -38,7 +38,7 @@ async def test_train_with_a_new_budget_hands_it_to_the_training_process(
         runs.append(name)
         return spawn(name, changes)
 
-    monkeypatch.setattr(engine.worker, "spawn", spy)
+    monkeypatch.setattr(engine.train.worker, "spawn", spy)
     app = PoetuiApp()
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(ModelsTable)

@@ -10,8 +10,8 @@ import threading
 import pytest
 from helpers import wait_for
 
-import engine.estimate
-import engine.job
+import engine.train.estimate
+import engine.train.job
 from engine.errors import PoetuiError
 from engine.presets import PRESETS
 from tui.app import PoetuiApp
@@ -26,7 +26,7 @@ FIXED = {"parameters": 1000, "vocab_size": 50, "steps_per_epoch": 100,
 
 
 class FakeEstimate:
-    """Stands in for engine.estimate.estimate; counts calls and can hold one back."""
+    """Stands in for engine.train.estimate.estimate; counts calls and can hold one back."""
 
     def __init__(self) -> None:
         self.calls: list[dict] = []
@@ -42,7 +42,7 @@ class FakeEstimate:
 @pytest.fixture
 def fake_estimate(monkeypatch: pytest.MonkeyPatch):
     fake = FakeEstimate()
-    monkeypatch.setattr(engine.estimate, "estimate", fake)
+    monkeypatch.setattr(engine.train.estimate, "estimate", fake)
     yield fake
     fake.gate.set()  # never leave a worker thread waiting (the app could not exit)
 
@@ -157,7 +157,7 @@ async def test_threads_field_is_the_threads_setting(fake_estimate,
         made.append(overrides)
         raise PoetuiError("Not made in this test.")
 
-    monkeypatch.setattr(engine.job, "create_model", create_model)
+    monkeypatch.setattr(engine.train.job, "create_model", create_model)
     app = PoetuiApp()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_form(pilot)

@@ -17,11 +17,11 @@ from screen_text import screen_lines, screen_text
 from textual.widgets import Input, Static
 
 from engine.corpus import load_corpus
-from engine.forms import well_formed
-from engine.job import create_model
-from engine.novelty import novel_items
-from engine.runstore import DB, RunReader
-from engine.worker import run_training
+from engine.generate.forms import well_formed
+from engine.generate.novelty import novel_items
+from engine.storage.runstore import DB, RunReader
+from engine.train.job import create_model
+from engine.train.worker import run_training
 from tui.app import PoetuiApp
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.desk import DeskScreen

@@ -13,13 +13,13 @@ from helpers import wait_for
 from screen_text import screen_lines
 from textual.color import Color
 
-import engine.store
+import engine.storage.store
 import tui.screens.dashboard
-from engine import store
 from engine.events import StateEvent, StepEvent
-from engine.job import create_model
-from engine.runlock import RunLock
-from engine.runstore import RunWriter
+from engine.storage import store
+from engine.storage.runlock import RunLock
+from engine.storage.runstore import RunWriter
+from engine.train.job import create_model
 from tui import settings
 from tui.app import PoetuiApp
 from tui.screens.dashboard import DashboardScreen
@@ -51,7 +51,7 @@ def record_run(name: str, **status: str) -> Path:
 def alive(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every run looks alive, as if its process held the lock."""
     monkeypatch.setattr(tui.screens.dashboard, "is_locked", lambda path: True)
-    monkeypatch.setattr(engine.store, "is_locked", lambda path: True)
+    monkeypatch.setattr(engine.storage.store, "is_locked", lambda path: True)
 
 
 # -- library ------------------------------------------------------------------------------------

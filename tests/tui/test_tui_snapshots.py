@@ -10,10 +10,10 @@ import json
 import pytest
 
 import tui.widgets.library
-from engine import store
 from engine.events import EvalEvent, SampleEvent, StateEvent, StepEvent
-from engine.job import create_model
-from engine.runstore import RunWriter
+from engine.storage import store
+from engine.storage.runstore import RunWriter
+from engine.train.job import create_model
 from tui.app import PoetuiApp
 from tui.widgets.library import CorporaTable
 

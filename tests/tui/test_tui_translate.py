@@ -12,10 +12,10 @@ from helpers import wait_for
 from screen_text import screen_text
 from textual.widgets import OptionList
 
-from engine import store
 from engine.events import EvalEvent, SampleEvent, StateEvent, StepEvent
 from engine.loading import load_model
-from engine.runstore import RunWriter
+from engine.storage import store
+from engine.storage.runstore import RunWriter
 from tui.app import PoetuiApp
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.translate import BEAM_WIDTH, N_BEST, TranslateScreen
@@ -115,7 +115,7 @@ async def test_dashboard_of_a_translation_run_shows_chrf_and_its_sample(
 
 
 async def test_a_language_model_still_opens_the_desk(pattern_file, translator) -> None:
-    from engine.job import create_model
+    from engine.train.job import create_model
     from tui.screens.desk import DeskScreen
 
     create_model(str(pattern_file), "lm", "tiny")

@@ -15,10 +15,10 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from engine import store
 from engine.errors import PoetuiError
-from engine.runlock import is_locked
-from engine.runstore import FINISHED, RunReader, run_state, send_command
+from engine.storage import store
+from engine.storage.runlock import is_locked
+from engine.storage.runstore import FINISHED, RunReader, run_state, send_command
 from tui.app import translates
 from tui.widgets.loss import LossChart, LossSparklines
 from tui.widgets.metrics import MetricsPanel

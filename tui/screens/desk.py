@@ -3,8 +3,9 @@
 The model loads in a thread (PyTorch is imported there, never on the UI thread); generation
 runs in another thread that pushes each token into the TokenStream's buffer, which the UI
 paints at most 30 times a second, and then measures how much of what it wrote is new against
-the training text (``engine.novelty``, read once per model, in that thread). For a Tang quatrain
-model the desk offers an acrostic, the form and the title as ``engine.forms`` defines them.
+the training text (``engine.generate.novelty``, read once per model, in that thread). For a Tang
+quatrain model the desk offers an acrostic, the form and the title as ``engine.generate.forms``
+defines them.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class DeskScreen(Screen):
         self.history: list[dict] = []
         self.current: dict | None = None
         self.weights_note = ""
-        self.novelty = None  # engine.novelty.Novelty of the model, None where there is none
+        self.novelty = None  # the model's engine.generate.novelty.Novelty, or None
         self.quatrains = False  # a Tang quatrain model: acrostic, form and title on offer
 
     def compose(self) -> ComposeResult:
@@ -83,9 +84,9 @@ class DeskScreen(Screen):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         try:
-            from engine.forms import writes_quatrains, writes_titles
+            from engine.generate.forms import writes_quatrains, writes_titles
+            from engine.generate.novelty import for_model
             from engine.loading import load_model
-            from engine.novelty import for_model
 
             loaded = load_model(self.model_name, self.which)
             sampler = loaded.sampler()
@@ -140,7 +141,7 @@ class DeskScreen(Screen):
         count = controls.count if self.itemised else 1
         constraint, hide_title = None, False
         if self.quatrains:
-            from engine.forms import quatrain_constraint
+            from engine.generate.forms import quatrain_constraint
 
             heads = "".join(self.query_one("#acrostic", Input).value.split())
             try:
@@ -161,7 +162,7 @@ class DeskScreen(Screen):
     def generate(self, prompt: str, config, count: int, stream: TokenStream, constraint=None,
                  hide_title: bool = False) -> tuple[int, float | None]:
         """Stream ``count`` items into ``stream``; (tokens written, their novelty or None)."""
-        from engine.forms import untitled
+        from engine.generate.forms import untitled
 
         worker = get_current_worker()
         prime = self.sampler.prime(prompt)

@@ -8,11 +8,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
-from corpora import cache
 from corpora.cards import find_card
-from engine import store
 from engine.config import TrainConfig
+from engine.data import cache
 from engine.errors import PoetuiError
+from engine.storage import store
 from tui.app import running, translates
 from tui.messages import DownloadFinished, FetchRequested, ModelsChanged
 from tui.screens.dialogs import ConfirmDialog, InfoDialog, TextDialog

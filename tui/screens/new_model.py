@@ -12,16 +12,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
-from corpora import cache
 from corpora import cards as catalog
 from corpora.cards import Card
-from corpora.fetch import needs_fetch
 from engine.config import BUDGETS, CELLS, ModelConfig, TrainConfig
+from engine.data import cache
+from engine.data.fetch import needs_fetch
 from engine.errors import PoetuiError
-from engine.estimate import budget_cost
-from engine.job import resolve_settings
 from engine.presets import PRESETS
-from tui.corpus_command import card_size, human_size
+from engine.train.estimate import budget_cost
+from engine.train.job import resolve_settings
+from tui.cli.corpus import card_size, human_size
 from tui.messages import CorpusChecked, DownloadFinished, EstimateReady
 from tui.screens.dialogs import ConfirmDialog
 from tui.widgets.corpus_check import CorpusReport, EstimateReport
@@ -304,7 +304,7 @@ class NewModelScreen(Screen):
     def estimate(self, key: tuple, spec: str, preset: str, overrides: dict) -> None:
         # PyTorch is imported here, in a thread, the first time an estimate is needed.
         try:
-            from engine.estimate import estimate
+            from engine.train.estimate import estimate
 
             result, error = estimate(spec, preset, **overrides), None
         except PoetuiError as exc:
@@ -404,7 +404,7 @@ class NewModelScreen(Screen):
     @work(thread=True, exclusive=True, group="create")
     def create(self, spec: str, name: str | None, preset: str, overrides: dict) -> None:
         try:
-            from engine.job import create_model
+            from engine.train.job import create_model
 
             path = create_model(spec, name, preset, **overrides)
         except PoetuiError as exc:

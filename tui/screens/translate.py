@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from engine import store
 from engine.errors import PoetuiError
+from engine.storage import store
 from tui.widgets import format as fmt
 from tui.widgets.token_stream import TokenStream
 

@@ -8,7 +8,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from corpora.cards import Card
-from tui.corpus_command import human_size
+from tui.cli.corpus import human_size
 from tui.widgets import format as fmt
 
 

@@ -1,6 +1,6 @@
 """A catalog corpus downloading: a bar, the bytes so far, and escape to cancel.
 
-``corpora.fetch.fetch`` runs in a thread worker. Its progress callback fires once per 64 kB
+``engine.data.fetch.fetch`` runs in a thread worker. Its progress callback fires once per 64 kB
 block, thousands of times a second on a fast line, so it posts at most ten messages a second
 (one message per block would starve the event loop). Cancelling sets an event that ``fetch``
 polls between blocks; the partial file stays and the next download resumes it.
@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from corpora.cards import Card
 from engine.errors import PoetuiError
-from tui.corpus_command import human_size
+from tui.cli.corpus import human_size
 from tui.messages import DownloadFinished, DownloadProgress
 
 PROGRESS_SECONDS = 0.1
@@ -77,7 +77,7 @@ class DownloadPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="download")
     def fetch(self, card: Card, stop: threading.Event) -> None:
-        from corpora.fetch import FetchCancelled, fetch
+        from engine.data.fetch import FetchCancelled, fetch
 
         worker = get_current_worker()
         last = 0.0

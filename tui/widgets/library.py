@@ -9,12 +9,12 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from corpora import cache
 from corpora import cards as catalog
 from corpora.cards import Card
-from engine.store import ModelSummary
+from engine.data import cache
+from engine.storage.store import ModelSummary
 from tui.app import translates
-from tui.corpus_command import card_size, human_size
+from tui.cli.corpus import card_size, human_size
 from tui.messages import CorpusSizes, FetchRequested
 from tui.widgets import format as fmt
 
@@ -115,7 +115,7 @@ class CorporaTable(DataTable):
     """The catalog with each card's state (built-in, downloaded, to download …) and size, then
     the user's own files. f downloads the card under the cursor."""
 
-    BINDINGS = [Binding("f", "fetch", "Download", id="corpora.fetch")]
+    BINDINGS = [Binding("f", "fetch", "Download", id="engine.data.fetch")]
     COLUMNS = ("corpus", "kind", "state", "size", "about")
     _shown: list | None = None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from engine.config import ModelConfig, count_parameters
-from engine.job import plan
+from engine.train.job import plan
 
 # The first steps warm up (oneDNN builds its kernels): the fastest of the later ones is the
 # figure; two alone gave estimates 15× apart on a busy machine.
@@ -51,8 +51,8 @@ def _probe(config: ModelConfig, kind, batch) -> float:
     import torch
     import torch.nn.functional as F
 
-    from engine.batching import IGNORE
-    from engine.model import build_model
+    from engine.data.batching import IGNORE
+    from engine.nn.model import build_model
 
     model = build_model(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)

@@ -173,8 +173,9 @@ TRAIN_OPTIONS = ("kind", "level", "min_freq", "max_vocab", "cell", "layers", "hi
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from engine import job, store
-    from engine.worker import run_training
+    from engine.storage import store
+    from engine.train import job
+    from engine.train.worker import run_training
 
     overrides = {k: getattr(args, k) for k in TRAIN_OPTIONS}
     changes = None
@@ -184,7 +185,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         job.resumed_settings(args.name, overrides)  # checked now, written under the run's lock
         model_dir, changes = store.existing(args.name), overrides
     else:
-        from tui.download_bar import ensure_downloaded
+        from tui.cli.download_bar import ensure_downloaded
 
         ensure_downloaded(args.corpus)  # a catalog corpus not cached yet: fetched first
         model_dir = job.create_model(args.corpus, args.name, args.preset, **overrides)
@@ -225,7 +226,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         run_training(model_dir, shown(listener), lambda: stop["requested"], changes)
         return 0
 
-    from tui.progress import TrainingProgress
+    from tui.cli.progress import TrainingProgress
 
     with TrainingProgress(model_dir.name, meta) as progress:
         done = run_training(model_dir, shown(progress.update), lambda: stop["requested"],
@@ -240,8 +241,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _detach(model_dir: Path, changes: dict | None) -> int:
     """Train in the background process the app uses; it outlives this terminal."""
-    from engine.runlock import is_locked
-    from engine.worker import spawn
+    from engine.storage.runlock import is_locked
+    from engine.train.worker import spawn
 
     name = model_dir.name
     if is_locked(model_dir):
@@ -270,7 +271,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     prime = sampler.prime(args.prime)
     if prime.notice:
         print(prime.notice, file=sys.stderr)
-    from engine.forms import quatrain_constraint, untitled
+    from engine.generate.forms import quatrain_constraint, untitled
 
     _check_utf8("--acrostic", args.acrostic)
     constraint = quatrain_constraint(loaded.vocab, args.acrostic, args.form)
@@ -291,7 +292,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     out.write("\n")
     out.flush()
     if args.stats:
-        from engine.novelty import novelty_of
+        from engine.generate.novelty import novelty_of
 
         what = "items" if loaded.kind.itemised else \
             ("8-character runs" if loaded.vocab.level == "char" else "4-word runs")
@@ -313,7 +314,7 @@ def _check_utf8(flag: str, text: str) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from engine.evaluate import evaluate_file
+    from engine.train.evaluate import evaluate_file
 
     if args.beam < 0:
         raise PoetuiError("--beam is a beam width: 1 or more (0: greedy).")
@@ -361,7 +362,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from engine import store
+    from engine.storage import store
 
     console = Console()
     if args.action == "list":
@@ -444,7 +445,7 @@ def _setting(value) -> str:
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:
-    from tui.corpus_command import run
+    from tui.cli.corpus import run
 
     return run(args)
 

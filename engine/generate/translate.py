@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.seq2seq import Seq2Seq
-from engine.tokenizer import Vocab
+from engine.data.tokenizer import Vocab
+from engine.nn.seq2seq import Seq2Seq
 
 MAX_LENGTH = 200  # characters a translation may run to at most
 

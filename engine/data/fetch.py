@@ -4,7 +4,7 @@ Each file downloads to ``<part>.partial`` in the card's cache folder. A connecti
 off is picked up where it stopped with an HTTP Range request (a few times in one call, and
 again by the next fetch, which finds the partial file); ``If-Range`` makes a server whose file
 changed meanwhile send the whole new file instead of a mismatched tail. Only a complete file
-whose checksum matches the card is moved into place (``corpora.cache.install``); one that does
+whose checksum matches the card is moved into place (``engine.data.cache.install``); one that does
 not match is deleted. Built on the standard library's urllib: plain GETs with Range need
 nothing more.
 
@@ -24,8 +24,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from corpora import cache
 from corpora.cards import Card, Source, find_card
+from engine.data import cache
 from engine.errors import PoetuiError, write_failure
 
 Progress = Callable[[int, int | None], None]  # (bytes done, bytes in all or None if unknown)

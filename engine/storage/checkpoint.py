@@ -24,7 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from engine.errors import PoetuiError, write_failure
-from engine.store import read_json, write_json_atomic
+from engine.storage.store import read_json, write_json_atomic
 
 
 def _fsync_dir(path: Path) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.tokenizer import Vocab
+from engine.data.tokenizer import Vocab
 
 LINE, LINES = 5, 4
 MAX_TITLE = 24  # characters a title may run to before its colon is forced

@@ -65,7 +65,7 @@ class LanguageModel(nn.Module):
 def build_model(config: ModelConfig) -> torch.nn.Module:
     """The model a configuration describes: a language model, or a translation model."""
     if config.arch == "seq2seq":
-        from engine.seq2seq import Seq2Seq
+        from engine.nn.seq2seq import Seq2Seq
 
         return Seq2Seq(config)
     return LanguageModel(config)

@@ -1,7 +1,7 @@
 """The training loop; it reports through events and never prints.
 
 A ``Trainer`` receives what it trains (model, vocabulary, the corpus kind, batches, validation
-ids, settings; ``engine.assemble`` puts those together from a model folder) and runs the loop
+ids, settings; ``engine.train.assemble`` puts those together from a model folder) and runs the loop
 in small steps: take commands, one optimiser step, the side jobs that fall due (evaluate,
 sample, checkpoint), and the finish. ``run(emit, control)`` calls ``emit(event)`` for every
 step, evaluation, sample, checkpoint, state change and the end, and ``control()`` a few times
@@ -20,13 +20,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from engine import checkpoint
-from engine.averaging import WeightAverage
-from engine.batching import IGNORE, Batch
 from engine.config import TrainConfig
-from engine.device import autocast
+from engine.data.batching import IGNORE, Batch
+from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
-from engine.evaluate import validation_loss
 from engine.events import (
     CheckpointEvent,
     DoneEvent,
@@ -37,10 +34,13 @@ from engine.events import (
     StateEvent,
     StepEvent,
 )
+from engine.generate.novelty import Novelty
 from engine.kinds import Kind
-from engine.model import LanguageModel, detach_state
-from engine.novelty import Novelty
-from engine.tokenizer import Vocab
+from engine.nn.averaging import WeightAverage
+from engine.nn.device import autocast
+from engine.nn.model import LanguageModel, detach_state
+from engine.storage import checkpoint
+from engine.train.evaluate import validation_loss
 
 Emit = Callable[[Event], None]
 MAX_REWINDS = 3  # divergences a run recovers from before it gives up

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from engine import paths
 from engine.errors import PoetuiError, write_failure
-from engine.runlock import is_locked
-from engine.runstore import LIVE, read_status, run_state
+from engine.storage.runlock import is_locked
+from engine.storage.runstore import LIVE, read_status, run_state
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # whole names only: fullmatch
 META = "model.json"

@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from corpora.cards import CARDS, Card, Source, find_card
-from corpora.prepare import corpus_text
 from engine import paths
+from engine.data.prepare import corpus_text
+from engine.data.textfile import regular_file_size
 from engine.errors import PoetuiError, write_failure
-from engine.store import did_you_mean, write_json_atomic
-from engine.textfile import regular_file_size
+from engine.storage.store import did_you_mean, write_json_atomic
 
 MANIFEST = "manifest.json"
 

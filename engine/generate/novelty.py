@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from engine.forms import poem_part, writes_quatrains, writes_titles
+from engine.generate.forms import poem_part, writes_quatrains, writes_titles
 
 CHAR_N, WORD_N = 8, 4
 Training = str | list[str]  # a stream's text, or a records corpus's items
@@ -113,7 +113,7 @@ class Novelty:
         if self.level == "char":
             codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         else:
-            from engine.tokenizer import split_words
+            from engine.data.tokenizer import split_words
 
             known, extra = self._words, {}
 
@@ -162,7 +162,7 @@ def for_model(loaded) -> Novelty | None:
 
     def read_training() -> Training:
         from engine.corpus import load_corpus
-        from engine.job import cleaned
+        from engine.train.job import cleaned
 
         corpus = loaded.meta["corpus"]
         recipe = loaded.meta.get("recipe", "as-is")

@@ -1,5 +1,6 @@
-"""Running one training run: in this process (the CLI) or as its own (``python -m engine.worker
-NAME``, started by the TUI so that the run survives the terminal and cannot freeze the UI).
+"""Running one training run: in this process (the CLI) or as its own (``python -m
+engine.train.worker NAME``, started by the TUI so that the run survives the terminal and cannot
+freeze the UI).
 
 Either way the run holds the model's lock and writes everything to the run store, so any
 viewer can attach to it.
@@ -18,11 +19,11 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from engine import store
 from engine.errors import PoetuiError, write_failure
 from engine.events import DoneEvent, ErrorEvent, Event
-from engine.runlock import RunLock
-from engine.runstore import RunWriter
+from engine.storage import store
+from engine.storage.runlock import RunLock
+from engine.storage.runstore import RunWriter
 
 LOG = "worker.log"
 
@@ -35,18 +36,18 @@ def run_training(model_dir: Path, listener: Callable[[Event], None] | None = Non
     ``changes`` (a new budget or other training settings for a resume) are written only once
     this process holds the model's lock: a resume refused because the model trains elsewhere
     changes nothing."""
-    from engine.threads import ThreadGovernor, prepare_env
+    from engine.nn.threads import ThreadGovernor, prepare_env
 
     prepare_env()  # before OpenMP starts with PyTorch
     import torch
 
-    from engine.assemble import open_trainer  # PyTorch loads here, not when the CLI starts
+    from engine.train.assemble import open_trainer  # PyTorch loads here, not when the CLI starts
 
     lock = RunLock(model_dir)
     try:
         lock.acquire()
         if changes:
-            from engine.job import update_budget
+            from engine.train.job import update_budget
 
             update_budget(model_dir.name, changes)
         writer = RunWriter(model_dir)
@@ -128,23 +129,23 @@ def _store_error(exc: sqlite3.Error, model_dir: Path) -> PoetuiError:
 
 
 def spawn(name: str, changes: dict | None = None) -> int:
-    """Start ``python -m engine.worker NAME`` detached from this terminal; return its pid.
+    """Start ``python -m engine.train.worker NAME`` detached from this terminal; return its pid.
     ``changes`` (a new budget …) are checked here and written by the worker under its lock.
 
     Explicit file descriptors and a new session: Textual replaces stdout/stderr (so
     multiprocessing fails inside a running app), and SIGHUP must not reach the run.
     """
-    from engine.job import resumed_settings
+    from engine.train.job import resumed_settings
 
     if changes:
         resumed_settings(name, changes)  # a refusal is a sentence here, not a dead worker
     model_dir = store.existing(name)
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)}
     with open(model_dir / LOG, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "engine.worker", name,
+            [sys.executable, "-m", "engine.train.worker", name,
              *(["--changes", json.dumps(changes)] if changes else [])],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True, env=env, cwd=str(root),
@@ -153,7 +154,7 @@ def spawn(name: str, changes: dict | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.worker")
+    parser = argparse.ArgumentParser(prog="python -m engine.train.worker")
     parser.add_argument("name")
     parser.add_argument("--changes", help="training settings to change first, as JSON")
     args = parser.parse_args(argv)

@@ -16,10 +16,10 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from engine.config import SampleConfig
+from engine.data.tokenizer import UNK, Vocab
 from engine.kinds import Kind, StreamKind
-from engine.model import LanguageModel
-from engine.threads import free_cores
-from engine.tokenizer import UNK, Vocab
+from engine.nn.model import LanguageModel
+from engine.nn.threads import free_cores
 
 
 @dataclass
@@ -140,7 +140,7 @@ class Sampler:
 
     def prime(self, text: str) -> Prime:
         """Encode a prime; name what the model cannot read instead of failing on it."""
-        from engine.recipes import for_prime
+        from engine.data.recipes import for_prime
 
         text = for_prime(self.recipe, text)
         unknown = self.vocab.unknown(text) if text else []
@@ -159,7 +159,7 @@ class Sampler:
         """``count`` items, each yielding the text of its tokens as they are produced (the prime
         is not repeated). One random generator serves the whole list, so successive items
         differ and one seed reproduces all of them. Consume each item before the next.
-        ``constraint`` (engine.forms) names the tokens allowed next, given what is written;
+        ``constraint`` (engine.generate.forms) names the tokens allowed next, given what is written;
         everything else is masked, so a form or an acrostic holds by construction."""
         config = config or SampleConfig()
         prime = self.prime(prime) if isinstance(prime, str) else prime

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import torch
 
-from engine import checkpoint
 from engine.config import ModelConfig, TrainConfig
 from engine.corpus import load_corpus
-from engine.device import pick_device, resolve_precision
+from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
-from engine.job import cleaned
+from engine.generate.novelty import novelty_for
 from engine.kinds import MAX_VALIDATION_TOKENS
-from engine.model import build_model
-from engine.novelty import novelty_for
-from engine.store import META, read_json
-from engine.tokenizer import Vocab
-from engine.trainer import Trainer
+from engine.nn.device import pick_device, resolve_precision
+from engine.nn.model import build_model
+from engine.storage import checkpoint
+from engine.storage.store import META, read_json
+from engine.train.job import cleaned
+from engine.train.trainer import Trainer
 
 
 def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:

@@ -11,7 +11,6 @@ import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from engine import store
 from engine.config import (
     BUDGETS,
     LEVELS,
@@ -21,11 +20,12 @@ from engine.config import (
     training_memory,
 )
 from engine.corpus import Corpus, load_corpus
+from engine.data.recipes import apply as apply_recipe
+from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
 from engine.presets import DEFAULT_PRESET, PRESETS
-from engine.recipes import apply as apply_recipe
-from engine.store import META, write_json_atomic
-from engine.tokenizer import Vocab
+from engine.storage import store
+from engine.storage.store import META, write_json_atomic
 
 MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"vocab_size"}
 TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
@@ -102,7 +102,7 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
 
 
 def cleaned(corpus: Corpus, recipe: str) -> Corpus:
-    """The corpus as a preset's recipe reads it (engine.recipes); the same for every part."""
+    """The corpus as a preset's recipe reads it (engine.data.recipes); the same for every part."""
     if recipe == "as-is":
         return corpus
     given = corpus.given_split

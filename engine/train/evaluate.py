@@ -13,13 +13,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from engine.batching import IGNORE
 from engine.corpus import read_text_file
-from engine.device import autocast, pick_device, resolve_precision
+from engine.data.batching import IGNORE
+from engine.data.recipes import apply as apply_recipe
 from engine.errors import PoetuiError
 from engine.kinds import Kind
 from engine.loading import load_model
-from engine.recipes import apply as apply_recipe
+from engine.nn.device import autocast, pick_device, resolve_precision
 
 
 def validation_loss(model: torch.nn.Module, kind: Kind, batches: Iterable,

@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 from corpora.cards import AS_IS
+from engine.data.textfile import LIMIT_TEXT, MAX_BYTES, decode, read_text_file
 from engine.errors import PoetuiError
-from engine.textfile import LIMIT_TEXT, MAX_BYTES, decode, read_text_file
 
 
 def corpus_text(how: str, path: Path) -> str | None:

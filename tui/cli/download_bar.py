@@ -19,11 +19,11 @@ from rich.progress import (
 )
 
 from corpora.cards import Card
-from corpora.fetch import fetch, needs_fetch
+from engine.data.fetch import fetch, needs_fetch
 
 
 def fetch_with_bar(card: Card, again: bool = False) -> dict[str, Path]:
-    """``corpora.fetch.fetch`` with a bar; {part: corpus file}."""
+    """``engine.data.fetch.fetch`` with a bar; {part: corpus file}."""
     console = Console(stderr=True)
     bar = Progress(
         TextColumn("[bold]{task.description}"),

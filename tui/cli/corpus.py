@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corpora import CARDS, cache
+from corpora import CARDS
 from corpora.cards import Card, find_card
+from engine.data import cache
 from engine.errors import PoetuiError
 
 KIND_ORIGIN = {"guessed": "guessed; --kind to change", "card": "the card's; --kind to change",
@@ -98,7 +99,7 @@ def _show_card(card: Card) -> None:
 
 def _show_text(spec: str, kind: str | None) -> None:
     from engine.corpus import describe, load_corpus
-    from engine.tokenizer import Vocab
+    from engine.data.tokenizer import Vocab
 
     corpus = load_corpus(spec, kind)
     described = describe(corpus)
@@ -116,7 +117,7 @@ def _show_text(spec: str, kind: str | None) -> None:
 
 
 def fetch(args: argparse.Namespace) -> int:
-    from tui.download_bar import fetch_with_bar
+    from tui.cli.download_bar import fetch_with_bar
 
     if not args.target:
         raise PoetuiError("`poetui corpus fetch` needs a corpus name; see `poetui corpus list`.")
@@ -155,7 +156,7 @@ def add(args: argparse.Namespace) -> int:
 def _catalog_card(name: str) -> Card:
     card = find_card(name)
     if card is None:
-        from engine.store import did_you_mean
+        from engine.storage.store import did_you_mean
 
         names = [c.name for c in CARDS]
         raise PoetuiError(f"There is no corpus named '{name}' in the catalog"

@@ -1,0 +1,1 @@
+"""Text in, batches out: reading files, the catalog's downloads, recipes, tokenizers, batching."""

@@ -1,0 +1,1 @@
+"""Writing with a trained network: the sampler, Tang forms, translation, novelty."""

@@ -1,0 +1,1 @@
+"""The networks and the hardware they run on: models, weight averaging, device, threads."""

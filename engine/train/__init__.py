@@ -1,0 +1,1 @@
+"""Making and training a model: creation, the trainer, evaluation, estimates, the worker."""

@@ -1,0 +1,1 @@
+"""The headless `poetui` sub-commands: parsing, progress bars, the corpus command."""
