@@ -36,6 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     isolate(DATA)
     from bench.record import record
+    from engine.storage.folder import ModelFolder
     from engine.train import job
     from engine.train.assemble import open_trainer
 
@@ -67,22 +68,21 @@ def main() -> None:
     print(f"Test perplexity {done.test_perplexity:.1f}; {done.tokens_per_second:,.0f} words/s; "
           f"{done.elapsed:.0f} s", flush=True)
     from engine.config import SampleConfig
-    from engine.generate.novelty import novelty_of
     from engine.loading import load_model
 
     loaded = load_model("ptb", "latest")  # the final weights, as the test figure
     sampler = loaded.sampler()
     texts = ["".join(sampler.stream("", SampleConfig(length=100, temperature=1.0, seed=i)))
              for i in range(20)]
-    new = novelty_of(loaded, texts)
+    new = loaded.novelty().score(texts)
     print(f"New 4-word runs in 20 sampled texts of 100 words: {new:.1%}", flush=True)
-    meta = job.store.read_json(model_dir / "model.json")
+    folder = ModelFolder(model_dir)
     table = "| epoch | learning rate | valid perplexity |\n|---|---|---|\n" + "".join(
         f"| {e} | {lr:.4g} | {ppl:.1f} |\n" for e, lr, ppl in epochs)
     valid, test = PAPER.get(args.preset, (math.nan, math.nan))
     record(f"ptb-{args.preset}", f"The PTB recipe `{args.preset}` on word-level Tiny Shakespeare",
            f"`{args.preset}` exactly as the paper's tutorial sets it (vocabulary "
-           f"{meta['vocab_size']:,}, {meta['parameters']:,} parameters), run to the end of its "
+           f"{folder.vocab_size:,}, {folder.parameters:,} parameters), run to the end of its "
            f"schedule: {done.steps:,} steps, {done.epochs:g} epochs, "
            f"{done.elapsed / 60:.1f} minutes. Tiny Shakespeare split 80 / 10 / 10 % into train, "
            f"valid and test files, read through the cookbook recipe.\n\n{table}\n"

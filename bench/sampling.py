@@ -20,6 +20,7 @@ from bench.record import record  # noqa: E402
 from engine.config import ModelConfig, SampleConfig  # noqa: E402
 from engine.data.tokenizer import Vocab  # noqa: E402
 from engine.generate.sampler import Sampler  # noqa: E402
+from engine.kinds import StreamKind  # noqa: E402
 from engine.nn.model import LanguageModel  # noqa: E402
 
 
@@ -44,7 +45,7 @@ def main() -> None:
     torch.manual_seed(0)
     vocab = Vocab.build(["".join(chr(32 + i) for i in range(65))], "char")
     model = LanguageModel(ModelConfig(len(vocab), "lstm", 2, 512)).eval()
-    sampler = Sampler(model, vocab)
+    sampler = Sampler(model, vocab, StreamKind())
     config = SampleConfig(length=args.tokens, temperature=0.8, seed=1)
     ours, naive = [], []
     for _ in range(args.repeats):

@@ -44,10 +44,10 @@ def main() -> None:
     isolate(DATA)
     from bench.record import record
     from engine.config import SampleConfig
-    from engine.corpus import load_corpus
     from engine.generate.forms import QuatrainForm, poem_part, well_formed
     from engine.generate.novelty import novel_items
     from engine.loading import load_model
+    from engine.storage.folder import ModelFolder
     from engine.train import job
     from engine.train.assemble import open_trainer
     from engine.train.evaluate import evaluate_file
@@ -56,8 +56,7 @@ def main() -> None:
     for preset in args.presets:
         model_dir = job.create_model(str(DATA), name=preset, preset=preset,
                                      minutes=args.minutes)
-        meta = job.store.read_json(model_dir / "model.json")
-        corpus = job.cleaned(load_corpus(str(DATA)), meta.get("recipe", "as-is"))
+        corpus = ModelFolder(model_dir).corpus_as_trained()
         train, held_out = corpus.split()
         held_file = scratch_file("held-out.txt", "\n".join(held_out) + "\n")
         started = time.perf_counter()

@@ -49,6 +49,7 @@ def bare_loop(model, data: torch.Tensor, steps: int, seq_len: int, lr: float, be
 
 
 def engine_run(corpus: Path, preset: str, steps: int, n: int) -> tuple[float, str]:
+    from engine.storage.folder import ModelFolder
     from engine.train import job
     from engine.train.worker import run_training
 
@@ -61,8 +62,8 @@ def engine_run(corpus: Path, preset: str, steps: int, n: int) -> tuple[float, st
             times.append((time.perf_counter(), event.step))
 
     run_training(model_dir, listen)
-    batch = job.store.read_json(model_dir / "model.json")["train"]
-    tokens = (len(times) - 1) * batch["batch"] * batch["seq_len"]
+    config = ModelFolder(model_dir).train_config()
+    tokens = (len(times) - 1) * config.batch * config.seq_len
     from engine.nn.device import pick_device, resolve_precision
 
     return tokens / (times[-1][0] - times[0][0]), resolve_precision("auto", pick_device())

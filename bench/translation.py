@@ -36,6 +36,7 @@ def main() -> None:
     os.environ["POETUI_HOME"] = tempfile.mkdtemp(prefix="poetui-bench-")
     from bench.record import record
     from engine.corpus import load_corpus
+    from engine.storage.folder import ModelFolder
     from engine.train import job
     from engine.train.assemble import open_trainer
     from engine.train.evaluate import evaluate_file
@@ -59,7 +60,7 @@ def main() -> None:
         greedy = evaluate_file(preset, held_file)
         beam = evaluate_file(preset, beam_file, beam=args.beam)
         greedy_subset = evaluate_file(preset, beam_file)
-        params = job.store.read_json(model_dir / "model.json")["parameters"]
+        params = ModelFolder(model_dir).parameters
         rows.append((preset, done, wall, greedy, beam, greedy_subset, params))
         print(f"{preset}: {done.steps} steps, {done.epochs:.1f} epochs, wall {wall:.0f} s; "
               f"held-out loss {greedy['loss']:.3f}, chrF {greedy['chrf']:.3f}, BLEU "

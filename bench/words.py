@@ -40,7 +40,6 @@ def main() -> None:
     from engine.config import SampleConfig
     from engine.corpus import load_corpus
     from engine.data.tokenizer import UNK
-    from engine.generate.novelty import novelty_of
     from engine.loading import load_model
     from engine.train import job
     from engine.train.assemble import open_trainer
@@ -62,7 +61,7 @@ def main() -> None:
             length=100, temperature=0.8, seed=i))) for i in range(args.samples)]
         words = " ".join(texts).split()
         unk = sum(w == UNK for w in words) / max(len(words), 1)
-        new = novelty_of(loaded, texts)
+        new = loaded.novelty().score(texts)
         primed = {p: "".join(sampler.stream(sampler.prime(p), SampleConfig(
             length=12, greedy=True))) for p in PRIMES}
         rows.append((preset, done, wall, report, unk, new, primed))

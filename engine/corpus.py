@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpora import CARDS, find_card
 from corpora.cards import TEST, TEXT, TRAIN, VALID
 from engine.data.cache import cached_files
+from engine.data.recipes import AS_IS
+from engine.data.recipes import apply as apply_recipe
 from engine.data.textfile import read_text_file
-from engine.errors import PoetuiError
+from engine.errors import PoetuiError, did_you_mean
 from engine.kinds import Kind, guess, kind_named
-from engine.storage.store import did_you_mean
 
 DEFAULT_CORPUS = "python-docs"
 
@@ -33,6 +34,17 @@ class Corpus:
             train, valid = self.given_split
             return self.kind.parse(train), self.kind.parse(valid)
         return self.kind.split(self.text)
+
+    def cleaned(self, recipe: str) -> Corpus:
+        """The corpus as a preset's recipe reads it (engine.data.recipes); the same for every
+        part."""
+        if recipe == AS_IS:
+            return self
+        given = self.given_split
+        return replace(self, text=apply_recipe(recipe, self.text),
+                       given_split=tuple(apply_recipe(recipe, part) for part in given)
+                       if given else None,
+                       test=apply_recipe(recipe, self.test) if self.test else None)
 
 
 def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:

@@ -1,4 +1,7 @@
-"""The one exception type whose message is meant for the user's eyes."""
+"""The one exception type whose message is meant for the user's eyes, and the pieces of its
+sentences that several layers share."""
+
+import difflib
 
 
 class PoetuiError(Exception):
@@ -26,3 +29,9 @@ def write_failure(exc: BaseException, where: object, safe: str = "",
         what = f"Writing to {where} failed ({getattr(exc, 'strerror', None) or exc})"
         todo = "fix the cause"
     return PoetuiError(f"{what}; {safe + '; ' if safe else ''}{todo} and try again.")
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """The closest of ``choices``, as " (did you mean 'x'?)", or nothing."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,37 +1,39 @@
-"""Opening a stored model for sampling or evaluation."""
+"""Opening a stored model for sampling or evaluation: its folder's settings made into a network
+with the checkpoint's weights, and the sampler, translator or novelty judge it serves."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
-from engine.config import ModelConfig
 from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
+from engine.generate.novelty import Novelty, novelty_for
 from engine.generate.sampler import Sampler
-from engine.kinds import Kind, kind_named
+from engine.kinds import Kind
 from engine.nn.model import build_model
 from engine.storage import checkpoint, store
-from engine.storage.store import META
+from engine.storage.folder import ModelFolder
 
 
 @dataclass
 class LoadedModel:
-    name: str
-    path: Path
+    folder: ModelFolder
     model: torch.nn.Module  # a LanguageModel, or a Seq2Seq for a translation model
     vocab: Vocab
     kind: Kind
-    meta: dict
     state: dict  # the checkpoint's state.json
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
 
     def sampler(self) -> Sampler:
         if self.kind.translates:
             raise PoetuiError(f"Model '{self.name}' translates rather than writes; use "
                               f"`poetui translate {self.name} TEXT`.")
-        return Sampler(self.model, self.vocab, self.kind, self.meta.get("recipe", "as-is"))
+        return Sampler(self.model, self.vocab, self.kind, self.folder.recipe)
 
     def translator(self):
         from engine.generate.translate import Translator
@@ -41,24 +43,24 @@ class LoadedModel:
                               f"`poetui sample {self.name}`.")
         return Translator(self.model, self.vocab)
 
+    def novelty(self) -> Novelty | None:
+        """The judge of how much of what it writes is new, against the training part of its
+        corpus as trained; None for a translator. The corpus is read at the first score, which
+        raises PoetuiError if it is no longer there."""
+        return novelty_for(self.kind, self.vocab, self.folder.training_part)
+
 
 def load_model(name: str, which: str = "best") -> LoadedModel:
     """The best-validation weights (or the latest, if there is no best yet)."""
-    path = store.existing(name)
-    meta = store.read_json(path / META)
+    folder = store.open_model(name)
     try:
-        vocab = Vocab.load(path / "vocab.json")
-        model = build_model(ModelConfig(**meta["model"]))
-        kind = kind_named(meta["corpus"]["kind"])
-        if meta["corpus"].get("reverse"):
-            kind = kind.reversed()
-    except (OSError, ValueError, KeyError, TypeError, PoetuiError):
-        raise PoetuiError(
-            f"The settings or vocabulary of model '{name}' are damaged; delete it with "
-            f"`poetui models rm {name}` and train it again."
-        ) from None
-    if which == "best" and checkpoint.pointer(path, "best") is None:
+        model = build_model(folder.model_config())
+    except (ValueError, TypeError):
+        raise PoetuiError(f"The settings of model '{name}' are damaged; delete it with "
+                          f"`poetui models rm {name}` and train it again.") from None
+    vocab, kind = folder.vocab(), folder.kind
+    if which == "best" and folder.pointer("best") is None:
         which = "latest"
-    state = checkpoint.load_weights(path, which, model)
+    state = checkpoint.load_weights(folder.path, which, model)
     model.eval()
-    return LoadedModel(name, path, model, vocab, kind, meta, state)
+    return LoadedModel(folder, model, vocab, kind, state)

@@ -18,7 +18,7 @@ from engine.corpus import load_corpus
 from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
 from engine.generate.sampler import Sampler
-from engine.kinds import kind_named
+from engine.kinds import StreamKind, kind_named
 from engine.nn.model import LanguageModel
 from engine.storage import store
 from engine.train.job import check_memory
@@ -60,7 +60,8 @@ def test_any_bytes_load_as_a_corpus_or_are_refused(tmp_path, data):
 def sampler() -> Sampler:
     torch.manual_seed(0)
     vocab = Vocab.build(["abc de\nfg"], "char")
-    return Sampler(LanguageModel(ModelConfig(len(vocab), layers=1, hidden=8)).eval(), vocab)
+    return Sampler(LanguageModel(ModelConfig(len(vocab), layers=1, hidden=8)).eval(), vocab,
+                   StreamKind())
 
 
 @FUZZ

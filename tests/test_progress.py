@@ -3,14 +3,17 @@ Rich markup."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine.events import SampleEvent, StepEvent
+from engine.storage.folder import ModelSummary, RunState
 from tui.cli.progress import TrainingProgress
 
-META = {"model": {"layers": 1, "hidden": 8, "cell": "lstm"}}
+MODEL = ModelSummary("m", Path("m"), RunState.NEW, cell="lstm", layers=1, hidden=8)
 
 
 def test_samples_with_markup_characters_print_as_they_are(capsys):
-    progress = TrainingProgress("m", META)
+    progress = TrainingProgress(MODEL)
     with progress:
         progress.update(StepEvent(1, 1, 0.1, 0.1, 2.0, 0.01, 1.0, 100.0, 1.0, 9.0))
         progress.update(SampleEvent(1, "a [/] b [bold c [red]d"))

@@ -10,6 +10,7 @@ import time
 from helpers import wait_until as wait_for
 
 from engine.storage import checkpoint, store
+from engine.storage.folder import RunState
 from engine.storage.runlock import is_locked, lock_owner
 from engine.storage.runstore import RunReader, send_command
 from engine.train import job
@@ -67,7 +68,7 @@ def test_sigkill_loses_nothing_saved_and_resume_continues(pattern_file, runs):
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     assert not is_locked(model_dir)  # the kernel released the lock with the process
-    assert store.summary("k").state == "idle"
+    assert store.summary("k").state is RunState.ENDED  # died without a word, so it says so
 
     job.update_budget("k", {"steps": saved["step"] + 10})
     run_training(model_dir)

@@ -19,10 +19,9 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from engine.errors import PoetuiError
-from engine.kinds import kind_named
 from engine.storage import store
+from engine.storage.folder import ModelSummary
 from engine.storage.runlock import is_locked
-from engine.storage.runstore import LIVE
 from tui import settings
 
 # Below this the layouts cannot hold their panels; the app says so instead of drawing garbage.
@@ -47,6 +46,8 @@ class PoetuiApp(App):
         self.watched_runs: set[str] = set()
         # The model whose dashboard or desk was opened last: the library's cursor returns to it.
         self.came_from: str | None = None
+        # The models as the library last read them (in its thread): what the palette offers.
+        self.known_models: list[ModelSummary] = []
         saved = settings.load().get("theme")
         if saved in self.available_themes:
             self.theme = saved
@@ -68,16 +69,12 @@ class PoetuiApp(App):
         self.came_from = name
         self.push_screen(DashboardScreen(name))
 
-    def open_desk(self, name: str, which: str = "best") -> None:
+    def open_desk(self, name: str, translates: bool = False, which: str = "best") -> None:
         """Write with ``name``: the writing desk, or the translate screen for a model that
-        translates (every "write" key and command comes here, so each opens the right one)."""
+        ``translates`` (every "write" key and command comes here, so each opens the right one;
+        the caller has the model's summary and so knows which)."""
         self.came_from = name
-        try:
-            translating = translates(store.summary(name))
-        except PoetuiError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if translating:
+        if translates:
             from tui.screens.translate import TranslateScreen
 
             self.push_screen(TranslateScreen(name, which))
@@ -180,19 +177,6 @@ class PoetuiApp(App):
                 self.screen.show_size(size.width, size.height)
             else:
                 self.pop_screen()
-
-
-def running(model: store.ModelSummary) -> bool:
-    """A process is training the model (a damaged one is not: it cannot even be read)."""
-    return model.state in LIVE
-
-
-def translates(model: store.ModelSummary) -> bool:
-    """An encoder–decoder, which the translate screen serves; its kind says so."""
-    try:
-        return kind_named(model.kind).translates
-    except PoetuiError:
-        return False  # damaged: its kind cannot be read
 
 
 def newest_running() -> str | None:

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from engine.storage.folder import ModelSummary
+from engine.storage.runstore import RunDelta
+
 
 @dataclass
 class ModelsChanged(Message):
@@ -13,10 +16,25 @@ class ModelsChanged(Message):
 
 
 @dataclass
-class RunStarted(Message):
-    """The app spawned a training process for ``name``."""
+class LibraryRead(Message):
+    """The store as a thread read it: every model's summary and each card's (state, size), the
+    size None where the thread does not measure it (a built-in's). A newer read replaces one
+    still waiting, so a burst of reads paints once."""
 
-    name: str
+    models: list[ModelSummary]
+    cards: dict[str, tuple[str, int | None]]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LibraryRead)
+
+
+@dataclass
+class RunPolled(Message):
+    """What a run wrote since the last poll, and whether its process holds the lock."""
+
+    delta: RunDelta
+    alive: bool
+    translates: bool  # the model is an encoder–decoder (its figures include chrF)
 
 
 @dataclass

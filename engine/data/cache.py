@@ -30,8 +30,8 @@ from corpora.cards import CARDS, Card, Source, find_card
 from engine import paths
 from engine.data.prepare import corpus_text
 from engine.data.textfile import regular_file_size
-from engine.errors import PoetuiError, write_failure
-from engine.storage.store import did_you_mean, write_json_atomic
+from engine.errors import PoetuiError, did_you_mean, write_failure
+from engine.files import write_json_atomic
 
 MANIFEST = "manifest.json"
 
@@ -88,6 +88,16 @@ def state(card: Card) -> str:
 def size_on_disk(card: Card) -> int:
     return sum(corpus_file(card, s.part).stat().st_size for s in card.sources
                if corpus_file(card, s.part).is_file())
+
+
+def card_size(card: Card) -> int | None:
+    """Bytes: a built-in's text, a cached card's files, else what it would download."""
+    if card.builtin:
+        assert card.provider is not None
+        return len(card.provider().encode("utf-8"))
+    if is_cached(card):
+        return size_on_disk(card)
+    return card.download_size
 
 
 def cached_files(card: Card) -> dict[str, Path]:

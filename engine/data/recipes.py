@@ -16,13 +16,14 @@ import re
 
 from engine.errors import PoetuiError
 
-RECIPES = ("as-is", "tang-poems", "cookbook-words")
+AS_IS = "as-is"  # the text unchanged: what a model without a recipe reads
+RECIPES = (AS_IS, "tang-poems", "cookbook-words")
 TANG_BANNED = set("_(（《[")
 NOT_COOKBOOK = re.compile(r"[^\w\s'-]+")
 
 
 def apply(recipe: str, text: str) -> str:
-    if recipe == "as-is":
+    if recipe == AS_IS:
         return text
     if recipe == "cookbook-words":
         return " ".join(NOT_COOKBOOK.sub(" ", text.lower()).split())

@@ -153,26 +153,3 @@ def novelty_for(kind, vocab, read_training: Callable[[], Training]) -> Novelty |
         return None
     titled = writes_quatrains(vocab, kind) and writes_titles(vocab)
     return Novelty(read_training, kind.itemised, vocab.level, vocab.lowercase, titled)
-
-
-def for_model(loaded) -> Novelty | None:
-    """The novelty judge of a stored model, against the training part of its corpus read as it
-    was trained (its recipe, its kind's split). The corpus is read at the first score, which
-    raises PoetuiError if it is no longer there."""
-
-    def read_training() -> Training:
-        from engine.corpus import load_corpus
-        from engine.train.job import cleaned
-
-        corpus = loaded.meta["corpus"]
-        recipe = loaded.meta.get("recipe", "as-is")
-        return cleaned(load_corpus(corpus["name"], corpus["kind"]), recipe).split()[0]
-
-    return novelty_for(loaded.kind, loaded.vocab, read_training)
-
-
-def novelty_of(loaded, outputs: list[str]) -> float:
-    """The novelty of ``outputs`` of a stored model (a language model, not a translator)."""
-    judge = for_model(loaded)
-    assert judge is not None, "a translation model has no novelty figure"
-    return judge.score(outputs)

@@ -10,16 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
 from engine.config import SampleConfig
+from engine.data.recipes import AS_IS
 from engine.data.tokenizer import UNK, Vocab
-from engine.kinds import Kind, StreamKind
 from engine.nn.model import LanguageModel
 from engine.nn.threads import free_cores
+
+
+class Opening(Protocol):
+    """What the sampler asks of a corpus kind (engine.kinds): where an item starts, and
+    whether the model writes items (names, poems) or one stretch of text."""
+
+    itemised: bool
+
+    def start_ids(self, vocab: Vocab, prime_ids: list[int]) -> list[int]: ...
+
+    def banned_first(self, vocab: Vocab, prime_ids: list[int]) -> list[int]: ...
 
 
 @dataclass
@@ -131,10 +143,10 @@ class Sampler:
     """Generation from a model: items (a stretch of text, or one name or poem for a records
     model, as its corpus kind says) streamed one token at a time."""
 
-    def __init__(self, model: LanguageModel, vocab: Vocab, kind: Kind | None = None,
-                 recipe: str = "as-is") -> None:
+    def __init__(self, model: LanguageModel, vocab: Vocab, kind: Opening,
+                 recipe: str = AS_IS) -> None:
         self.vocab = vocab
-        self.kind = kind or StreamKind()
+        self.kind = kind
         self.recipe = recipe  # primes are read through the model's recipe, as its corpus was
         self.stepper = Stepper(model)
 

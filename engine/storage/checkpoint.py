@@ -24,7 +24,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from engine.errors import PoetuiError, write_failure
-from engine.storage.store import read_json, write_json_atomic
+from engine.files import read_json, write_json_atomic
+from engine.storage.pointers import folder, pointer, read_pointer
 
 
 def _fsync_dir(path: Path) -> None:
@@ -85,7 +86,7 @@ def save(
             write_json_atomic(model_dir / f"{w}.json", pointer_data)
         for w in {"latest", "best"} - set(which):
             path = model_dir / f"{w}.json"
-            if path.exists() and _read_pointer(path) is None:
+            if path.exists() and read_pointer(path) is None:
                 # Repair a damaged pointer with what stands in for it, so pruning resumes.
                 write_json_atomic(path, pointer(model_dir, w))
     except OSError as exc:
@@ -99,64 +100,13 @@ def _prune(model_dir: Path) -> None:
     for which in ("latest", "best"):
         path = model_dir / f"{which}.json"
         if path.exists():
-            p = _read_pointer(path)
+            p = read_pointer(path)
             if p is None:
                 return  # what is unreadable might name any folder: keep them all
             keep.add(p["dir"])
     for entry in (model_dir / "ckpt").iterdir():
         if entry.name not in keep and not entry.name.startswith("."):
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _read_pointer(path: Path) -> dict | None:
-    try:
-        p = read_json(path)
-        return p if isinstance(p, dict) and isinstance(p.get("dir"), str) else None
-    except PoetuiError:
-        return None
-
-
-def _complete(folder: Path) -> bool:
-    return all((folder / f).is_file() for f in ("weights.safetensors", "state.json",
-                                                 "trainer.pt"))
-
-
-def pointer(model_dir: Path, which: str) -> dict | None:
-    """Where ``which`` (latest or best) points; None if the model has none yet.
-
-    A pointer that cannot be read, or names a folder that is gone, never means "never
-    trained": the newest complete checkpoint (or, for best, the complete one with the lowest
-    validation loss) stands in for it. Only when none is on disk does it refuse."""
-    path = model_dir / f"{which}.json"
-    if not path.exists():
-        return None
-    p = _read_pointer(path)
-    if p is not None and (model_dir / "ckpt" / p["dir"]).is_dir():
-        return p
-    found = []
-    for entry in sorted((model_dir / "ckpt").glob("step-*")) if (model_dir / "ckpt").is_dir() \
-            else []:
-        if _complete(entry):
-            try:
-                state = read_json(entry / "state.json")
-            except PoetuiError:
-                continue
-            found.append({"dir": entry.name, "step": state.get("step", 0),
-                          "val_loss": state.get("val_loss"), "time": entry.stat().st_mtime})
-    if not found:
-        raise PoetuiError(
-            f"{path.name} of model '{model_dir.name}' is damaged and no complete checkpoint is "
-            f"left to stand in for it; delete the model with `poetui models rm "
-            f"{model_dir.name}` and train it again."
-        )
-    if which == "best" and any(f["val_loss"] is not None for f in found):
-        return min((f for f in found if f["val_loss"] is not None), key=lambda f: f["val_loss"])
-    return max(found, key=lambda f: f["step"])
-
-
-def folder(model_dir: Path, which: str) -> Path | None:
-    p = pointer(model_dir, which)
-    return model_dir / "ckpt" / p["dir"] if p else None
 
 
 def load_weights(model_dir: Path, which: str, model: torch.nn.Module) -> dict:

@@ -14,8 +14,6 @@ from pathlib import Path
 
 DB = "run.db"
 COMMANDS = ("pause", "resume", "stop", "checkpoint", "sample")
-LIVE = ("starting", "training", "evaluating", "paused")  # a process is running the model
-FINISHED = ("done", "stopped", "error")  # the last run said how it ended
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS steps(step INTEGER, epoch INTEGER, epoch_progress REAL,
@@ -150,23 +148,6 @@ def send_command(model_dir: Path, command: str) -> None:
         db.execute("INSERT INTO commands(command, time) VALUES (?, ?)", (command, time.time()))
     finally:
         db.close()
-
-
-def run_state(status: dict[str, str], alive: bool) -> str:
-    """What a model's run is doing: the one place that says so.
-
-    ``status`` is the run store's status table, ``alive`` whether a process holds the model's
-    lock. starting / training / evaluating / paused while one does (a status left from an
-    earlier run means the new one has not said anything yet); done / stopped / error once a run
-    said how it ended; ended when it died without saying (SIGKILL, a crash); idle when it never
-    ran.
-    """
-    state = status.get("state")
-    if alive:
-        return state if state in LIVE else "starting"
-    if state in FINISHED:
-        return state
-    return "ended" if state else "idle"
 
 
 def read_status(model_dir: Path) -> dict[str, str]:

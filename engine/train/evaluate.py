@@ -57,7 +57,7 @@ def evaluate_file(name: str, path: str | Path, device: str = "auto",
     loaded = load_model(name)
     vocab, kind = loaded.vocab, loaded.kind
     # The model's recipe reads the file as it read its corpus (e.g. the Tang filters).
-    data = kind.parse(apply_recipe(loaded.meta.get("recipe", "as-is"), read_text_file(Path(path))))
+    data = kind.parse(apply_recipe(loaded.folder.recipe, read_text_file(Path(path))))
     # Out-of-vocabulary pieces are counted in what the model reads: for a records model, the
     # line breaks between records are boundaries, not characters it should know.
     oov = sum(piece not in vocab.index for text in kind.texts(data) for piece in vocab.pieces(text))

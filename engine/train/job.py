@@ -20,12 +20,12 @@ from engine.config import (
     training_memory,
 )
 from engine.corpus import Corpus, load_corpus
-from engine.data.recipes import apply as apply_recipe
+from engine.data.recipes import AS_IS
 from engine.data.tokenizer import Vocab
-from engine.errors import PoetuiError
+from engine.errors import PoetuiError, write_failure
 from engine.presets import DEFAULT_PRESET, PRESETS
 from engine.storage import store
-from engine.storage.store import META, write_json_atomic
+from engine.storage.folder import write_settings
 
 MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"vocab_size"}
 TRAIN_FIELDS = {f.name for f in fields(TrainConfig)}
@@ -68,7 +68,7 @@ class Plan:
     train: TrainConfig
     level: str
     train_ids: object  # the training split as token ids, in the corpus kind's shape
-    recipe: str = "as-is"
+    recipe: str = AS_IS
 
 
 def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Plan:
@@ -76,7 +76,7 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
     preset_name, settings = resolve_settings(preset, overrides, corpus.kind.default_preset)
     if settings.pop("reverse", False):
         corpus = replace(corpus, kind=corpus.kind.reversed())
-    corpus = cleaned(corpus, settings.get("recipe", "as-is"))
+    corpus = corpus.cleaned(settings.get("recipe", AS_IS))
     level = settings.get("level", "char")
     if int(settings.get("max_vocab", 0)) < 0:
         raise PoetuiError("--max-vocab is a number of words: give 1 or more (or 0 for no cap).")
@@ -98,18 +98,7 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
     kind.check(train_ids, train)  # too short first: the memory a window needs is then real
     check_memory(model, train)
     return Plan(preset_name, corpus, vocab, model, train, level, train_ids,
-                settings.get("recipe", "as-is"))
-
-
-def cleaned(corpus: Corpus, recipe: str) -> Corpus:
-    """The corpus as a preset's recipe reads it (engine.data.recipes); the same for every part."""
-    if recipe == "as-is":
-        return corpus
-    given = corpus.given_split
-    return replace(corpus, text=apply_recipe(recipe, corpus.text),
-                   given_split=tuple(apply_recipe(recipe, part) for part in given)
-                   if given else None,
-                   test=apply_recipe(recipe, corpus.test) if corpus.test else None)
+                settings.get("recipe", AS_IS))
 
 
 def available_memory() -> int | None:
@@ -172,12 +161,12 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
     try:
         tmp.mkdir(parents=True)
         vocab.save(tmp / "vocab.json")
-        write_json_atomic(tmp / META, meta)
+        write_settings(tmp, meta)
         os.rename(tmp, path)  # fails if the name was taken meanwhile
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         _refuse_existing(name)
-        raise store.write_error(exc, path.parent) from None
+        raise write_failure(exc, path.parent) from None
     return path
 
 
@@ -190,24 +179,20 @@ def _refuse_existing(name: str) -> None:
 def resumed_settings(name: str, overrides: dict) -> dict | None:
     """For --resume: the model's settings with a new budget (or other training setting) from
     the command line, checked; None when nothing changes. Writes nothing."""
-    path = store.existing(name)
-    meta = store.read_json(path / META)
     changes = {k: v for k, v in overrides.items() if v is not None and k in TRAIN_FIELDS}
+    folder = store.open_model(name)
     if not changes:
         return None
     if any(changes.get(b) is not None for b in BUDGETS):
-        for b in BUDGETS:
-            meta["train"][b] = None
-    meta["train"].update(changes)
-    TrainConfig.from_json(meta["train"])  # a refusal here leaves model.json as it was
-    return meta
+        changes = {**dict.fromkeys(BUDGETS), **changes}  # one budget replaces the others
+    return folder.with_train_settings(changes)
 
 
 def update_budget(name: str, overrides: dict) -> Path:
     """Write what ``resumed_settings`` checked. Call it with nothing training the model (the
     worker does, once it holds the model's lock), so a refused resume changes nothing."""
     meta = resumed_settings(name, overrides)
-    path = store.existing(name)
+    folder = store.open_model(name)
     if meta is not None:
-        write_json_atomic(path / META, meta)
-    return path
+        folder.write(meta)
+    return folder.path

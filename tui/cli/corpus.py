@@ -12,6 +12,7 @@ from corpora import CARDS
 from corpora.cards import Card, find_card
 from engine.data import cache
 from engine.errors import PoetuiError
+from tui.widgets.format import size as human_size
 
 KIND_ORIGIN = {"guessed": "guessed; --kind to change", "card": "the card's; --kind to change",
                "given": "--kind"}
@@ -22,31 +23,11 @@ def run(args: argparse.Namespace) -> int:
     return actions[args.action](args)
 
 
-def human_size(n: int | None) -> str:
-    if n is None:
-        return "?"
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000
-    raise AssertionError
-
-
-def card_size(card: Card) -> int | None:
-    """Bytes: a built-in's text, a cached card's files, else what it would download."""
-    if card.builtin:
-        assert card.provider is not None
-        return len(card.provider().encode("utf-8"))
-    if cache.is_cached(card):
-        return cache.size_on_disk(card)
-    return card.download_size
-
-
 def list_cards(args: argparse.Namespace) -> int:
     print(f"{'name':<18} {'kind':<8} {'level':<6} {'state':<12} {'size':>9}  title")
     for card in CARDS:
         print(f"{card.name:<18} {card.kind:<8} {card.level:<6} {cache.state(card):<12} "
-              f"{human_size(card_size(card)):>9}  {card.title}")
+              f"{human_size(cache.card_size(card)):>9}  {card.title}")
     print("\n`poetui corpus fetch NAME` downloads one (training on it does too); "
           "`poetui corpus info NAME` describes it. Or give the path of any text file.")
     return 0
@@ -156,7 +137,7 @@ def add(args: argparse.Namespace) -> int:
 def _catalog_card(name: str) -> Card:
     card = find_card(name)
     if card is None:
-        from engine.storage.store import did_you_mean
+        from engine.errors import did_you_mean
 
         names = [c.name for c in CARDS]
         raise PoetuiError(f"There is no corpus named '{name}' in the catalog"

@@ -191,7 +191,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         model_dir = job.create_model(args.corpus, args.name, args.preset, **overrides)
     if args.detach:
         return _detach(model_dir, changes)
-    meta = store.read_json(model_dir / store.META)
+    model = store.summary(model_dir.name)
     stop = {"requested": False, "hung_up": False}
 
     def on_signal(signum, frame) -> None:
@@ -228,14 +228,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from tui.cli.progress import TrainingProgress
 
-    with TrainingProgress(model_dir.name, meta) as progress:
+    with TrainingProgress(model) as progress:
         done = run_training(model_dir, shown(progress.update), lambda: stop["requested"],
                             changes)
     if not stop["hung_up"]:
-        from engine.kinds import kind_named
-
-        progress.summary(done, "translate" if kind_named(meta["corpus"]["kind"]).translates
-                         else "sample")
+        progress.summary(done, "translate" if model.translates else "sample")
     return 0
 
 
@@ -292,11 +289,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
     out.write("\n")
     out.flush()
     if args.stats:
-        from engine.generate.novelty import novelty_of
-
-        what = "items" if loaded.kind.itemised else \
-            ("8-character runs" if loaded.vocab.level == "char" else "4-word runs")
-        print(f"novelty: {novelty_of(loaded, outputs):.1%} of the {what} never occur in the "
+        judge = loaded.novelty()
+        assert judge is not None, "a model that samples writes: it has a novelty figure"
+        print(f"novelty: {judge.score(outputs):.1%} of the {judge.what} never occur in the "
               "training text", file=sys.stderr)
     return 0
 
@@ -363,12 +358,13 @@ def cmd_models(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from engine.storage import store
+    from tui.widgets import format as fmt
 
     console = Console()
     if args.action == "list":
         models = store.list_models()
         if args.json:
-            print(json.dumps([_summary_json(m) for m in models]))
+            print(json.dumps([m.to_json() for m in models]))
             return 0
         if not models:
             console.print("No models yet. Train one: [bold]poetui train --preset tiny[/]")
@@ -377,7 +373,7 @@ def cmd_models(args: argparse.Namespace) -> int:
                       box=None, header_style="bold")
         for m in models:
             table.add_row(m.name, Path(m.corpus).name, m.size, f"{m.parameters:,}",
-                          f"{m.steps:,}", _fmt(m.best_val_loss), m.state)
+                          f"{m.steps:,}", fmt.loss(m.best_val_loss), m.state.words)
         console.print(table)
         return 0
     need = 2 if args.action == "rename" else 1
@@ -385,14 +381,16 @@ def cmd_models(args: argparse.Namespace) -> int:
         raise PoetuiError(f"`poetui models {args.action}` needs {need} model name"
                           f"{'s' if need > 1 else ''}.")
     if args.action == "info":
-        m = store.summary(args.names[0])
-        meta = store.read_json(m.path / store.META)
-        info = {**_summary_json(m), "preset": meta.get("preset"), "train": meta.get("train"),
-                "model": meta.get("model")}
+        folder = store.open_model(args.names[0])
+        m = folder.summary()
+        info = m.to_json()
+        if not folder.damaged:
+            info.update(preset=folder.preset, train=folder.train_settings,
+                        model=folder.model_settings)
         if args.json:
             print(json.dumps(info))
         else:
-            console.print(_info_table(info))
+            console.print(_info_table(folder))
     elif args.action == "rm":
         store.delete(args.names[0])
         print(f"Deleted model '{args.names[0]}'.")
@@ -402,46 +400,37 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_json(m) -> dict:
-    return {"name": m.name, "corpus": m.corpus, "kind": m.kind, "level": m.level,
-            "cell": m.cell, "layers": m.layers, "hidden": m.hidden, "parameters": m.parameters,
-            "steps": m.steps, "best_val_loss": m.best_val_loss, "last_trained": m.last_trained,
-            "state": m.state, "path": str(m.path)}
-
-
-def _fmt(x: float | None) -> str:
-    return "—" if x is None else f"{x:.3f}"
-
-
-def _info_table(info: dict):
+def _info_table(folder):
     """`models info` for people: dates as dates, losses to 3 decimals, settings in a table."""
     from rich.table import Table
 
+    from tui.widgets import format as fmt
+
+    m = folder.summary()
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="bold", justify="right")
     table.add_column(overflow="fold")
-    when = info["last_trained"]
-    rows = [
-        ("name", info["name"]), ("corpus", f"{info['corpus']} ({info['kind']})"),
-        ("model", f"{info['layers']}×{info['hidden']} {info['cell']}, {info['level']} level, "
-                  f"{info['parameters']:,} parameters"),
-        ("preset", info["preset"] or "—"), ("steps", f"{info['steps']:,}"),
-        ("best val loss", _fmt(info["best_val_loss"])),
-        ("last trained", time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when
-         else "never"),
-        ("state", info["state"]), ("folder", info["path"]),
-    ]
-    for group in ("model", "train"):
-        settings = {k: v for k, v in (info[group] or {}).items() if v is not None}
-        rows.append((f"{group} settings", "  ".join(f"{k}={_setting(v)}"
-                                                    for k, v in settings.items())))
+    if folder.damaged:
+        rows = [("name", m.name), ("state", m.state.words), ("why", m.message),
+                ("folder", str(m.path))]
+    else:
+        rows = [
+            ("name", m.name), ("corpus", f"{m.corpus} ({m.kind})"),
+            ("model", f"{m.size}, {m.level} level, {m.parameters:,} parameters"),
+            ("preset", folder.preset or fmt.DASH), ("steps", f"{m.steps:,}"),
+            ("best val loss", fmt.loss(m.best_val_loss)),
+            *([("held-out chrF", fmt.loss(m.chrf))] if m.translates else []),
+            ("last trained", fmt.when(m.last_trained) if m.last_trained else "never"),
+            ("state", m.state.words), *([("why", m.message)] if m.message else []),
+            ("folder", str(m.path)),
+        ]
+        for group, values in (("model", folder.model_settings),
+                              ("train", folder.train_settings)):
+            rows.append((f"{group} settings", "  ".join(
+                f"{k}={fmt.setting(v)}" for k, v in values.items() if v is not None)))
     for key, value in rows:
         table.add_row(key, str(value))
     return table
-
-
-def _setting(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:

@@ -5,21 +5,18 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from engine.storage.folder import ModelSummary
+from tui.widgets.format import duration
+
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–:–"
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return "–:–" if seconds is None else duration(seconds)
 
 
 class TrainingProgress:
-    def __init__(self, name: str, meta: dict) -> None:
+    def __init__(self, model: ModelSummary) -> None:
         self.console = Console(stderr=True)
-        model = meta["model"]
-        self.title = f"{name} · {model['layers']}×{model['hidden']} {model['cell']}"
+        self.title = f"{model.name} · {model.size}"
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -36,7 +33,7 @@ class TrainingProgress:
         self.tps = 0.0
         self.stats = ""
         # Word models count words per second, as Zaremba's PTB script reports them.
-        self.rate = "words/s" if meta.get("level") == "word" else "tok/s"
+        self.rate = "words/s" if model.level == "word" else "tok/s"
 
     def __enter__(self) -> TrainingProgress:
         return self  # the bar appears with the first event, after set-up errors could occur

@@ -1,25 +1,30 @@
 """The training dashboard: a run's loss, progress, metrics and samples, live from the run store.
 
-The run trains in its own process. This screen pulls what is new from the run store four
-times a second (never a message per step) and sends commands back through it.
+The run trains in its own process. A thread of this screen pulls what is new from the run store
+four times a second (never a message per step) and posts it only when there is something new,
+so the UI thread never waits on SQLite; commands go back through the run store.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
 
 from engine.errors import PoetuiError
 from engine.storage import store
+from engine.storage.folder import ModelFolder, RunState
 from engine.storage.runlock import is_locked
-from engine.storage.runstore import FINISHED, RunReader, run_state, send_command
-from tui.app import translates
+from engine.storage.runstore import RunReader, send_command
+from tui.messages import RunPolled
 from tui.widgets.loss import LossChart, LossSparklines
 from tui.widgets.metrics import MetricsPanel
 from tui.widgets.run_progress import RunProgress
@@ -50,7 +55,6 @@ class DashboardScreen(Screen):
         super().__init__()
         self.model_name = name
         self.model_dir = store.existing(name)
-        self.reader = RunReader(self.model_dir)
         self.train_losses: list[float] = []
         self.val_losses: list[float] = []
         self.last_step: dict | None = None
@@ -58,8 +62,12 @@ class DashboardScreen(Screen):
         self.status: dict[str, str] = {}
         self.last_log: dict | None = None  # the newest log row: message and time
         self.alive = True
-        # A translation run reports chrF at each evaluation (the run store's status "chrf").
-        self.translating = translates(store.summary(name))
+        self.polled = False  # the first poll has come in
+        self.shown_status = ""
+        self.wake = threading.Event()
+        # A translation run reports chrF at each evaluation (the run store's status "chrf"):
+        # the poller reads which kind of model it is, with its first poll.
+        self.translating = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,22 +85,40 @@ class DashboardScreen(Screen):
         self.query_one("#chart").display = False
         self.query_one("#loss").border_title = "loss"
         self.query_one("#sample").border_title = "sample"
-        self.refresh_run()
-        self.timer = self.set_interval(POLL_SECONDS, self.refresh_run)
+        self.watch_run()
+        # A log line is news for MESSAGE_SECONDS: the status line drops it without new rows.
+        self.set_interval(1.0, self.show_status)
 
     def on_unmount(self) -> None:
-        self.reader.close()
+        self.workers.cancel_node(self)
+        self.wake.set()  # the poller sees it is cancelled at once
 
     # -- the pull loop --------------------------------------------------------------------------
 
-    def refresh_run(self) -> None:
-        delta = self.reader.poll()
-        self.alive = is_locked(self.model_dir)
-        changed = bool(delta.steps or delta.evals or delta.samples or delta.log)
-        changed |= delta.status != self.status
-        if not changed and self.last_step is not None:
-            self.show_status()
-            return
+    @work(thread=True, exclusive=True, group="poll")
+    def watch_run(self) -> None:
+        """Poll the run store and the lock; post what is new (and any change of the lock)."""
+        worker = get_current_worker()
+        reader = RunReader(self.model_dir)
+        status, alive, first = None, None, True
+        folder = ModelFolder(self.model_dir)
+        translates = not folder.damaged and folder.translates
+        try:
+            while not worker.is_cancelled:
+                delta = reader.poll()
+                now_alive = is_locked(self.model_dir)
+                new = delta.steps or delta.evals or delta.samples or delta.log
+                if first or new or delta.status != status or now_alive != alive:
+                    status, alive, first = delta.status, now_alive, False
+                    self.post_message(RunPolled(delta, now_alive, translates))
+                self.wake.wait(POLL_SECONDS)
+        finally:
+            reader.close()
+
+    def on_run_polled(self, message: RunPolled) -> None:
+        delta = message.delta
+        self.alive, self.polled = message.alive, True
+        self.translating = message.translates
         self.status = delta.status
         self.train_losses.extend(row["loss"] for row in delta.steps)
         self.val_losses.extend(row["val_loss"] for row in delta.evals)
@@ -122,15 +148,16 @@ class DashboardScreen(Screen):
             return None  # no evaluation yet (or not a translation run)
 
     @property
-    def state(self) -> str:
-        state = run_state(self.status, self.alive)
+    def state(self) -> RunState:
+        state = RunState.read(self.status, self.alive)
         # Opened as the run is launched: its process has not taken the lock yet.
-        return "starting" if state == "idle" else state
+        return RunState.STARTING if state is RunState.NEW or not self.polled else state
 
     def show_status(self) -> None:
         state = self.state
         # An evaluation holds the step count still for a while: say so, or it looks frozen.
-        shown = "[reverse] evaluating… [/reverse]" if state == "evaluating" else f"[b]{state}[/b]"
+        shown = "[reverse] evaluating… [/reverse]" if state is RunState.EVALUATING \
+            else f"[b]{state.words}[/b]"
         parts = [f"[b]{self.model_name}[/b]", shown]
         if self.status.get("total"):
             parts.append(f"budget {self.status['total']}")
@@ -139,14 +166,17 @@ class DashboardScreen(Screen):
         threads = self.status.get("threads")
         if threads:
             parts.append(f"{threads} thread{'' if threads == '1' else 's'}")
-        if state == "error" and self.status.get("message"):
+        if state is RunState.ERROR and self.status.get("message"):
             parts.append(escape(self.status["message"]))
-        elif state in (*FINISHED, "ended"):
+        elif not state.live:
             parts.append("w: write with it · d: library")
         elif self.last_log and time.time() - self.last_log["time"] < MESSAGE_SECONDS:
             parts.append(escape(self.last_log["message"]))
         # The line wraps (up to three rows), so an error sentence is read whole.
-        self.query_one("#run-status", Static).update(" · ".join(parts))
+        text = " · ".join(parts)
+        if text != self.shown_status:  # the clock calls often; repaint only on a change
+            self.shown_status = text
+            self.query_one("#run-status", Static).update(text)
 
     def show_chart(self) -> None:
         train = self.train_losses
@@ -168,7 +198,7 @@ class DashboardScreen(Screen):
         return True
 
     def action_pause(self) -> None:
-        if self.state == "paused":
+        if self.state is RunState.PAUSED:
             self.command("resume", "Resuming…")
         else:
             self.command("pause", "Pausing…")
@@ -183,11 +213,11 @@ class DashboardScreen(Screen):
         self.command("sample", "Sample requested; it appears below in a moment.")
 
     def action_desk(self) -> None:
-        if self.last_step is None and not store.summary(self.model_name).steps:
+        if self.last_step is None:
             self.notify("No weights yet; wait for the first steps.", severity="warning")
             return
         # The latest checkpoint is the current weights as far as another process can see.
-        self.app.open_desk(self.model_name, "latest")
+        self.app.open_desk(self.model_name, self.translating, "latest")
 
     def action_chart(self) -> None:
         chart = self.query_one(LossChart)

@@ -85,14 +85,13 @@ class DeskScreen(Screen):
     def load(self) -> None:
         try:
             from engine.generate.forms import writes_quatrains, writes_titles
-            from engine.generate.novelty import for_model
             from engine.loading import load_model
 
             loaded = load_model(self.model_name, self.which)
             sampler = loaded.sampler()
             # The training text is read at the first measurement, not now: the model is
             # ready to write sooner.
-            novelty = for_model(loaded)
+            novelty = loaded.novelty()
             quatrains = writes_quatrains(loaded.vocab, loaded.kind)
             titled = quatrains and writes_titles(loaded.vocab)
         except PoetuiError as exc:

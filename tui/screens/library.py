@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
+import threading
+
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
+from textual.worker import get_current_worker
 
+from corpora import cards as catalog
 from corpora.cards import find_card
-from engine.config import TrainConfig
 from engine.data import cache
 from engine.errors import PoetuiError
 from engine.storage import store
-from tui.app import running, translates
-from tui.messages import DownloadFinished, FetchRequested, ModelsChanged
+from engine.storage.folder import ModelFolder, ModelSummary, RunState
+from tui.messages import DownloadFinished, FetchRequested, LibraryRead, ModelsChanged
 from tui.screens.dialogs import ConfirmDialog, InfoDialog, TextDialog
 from tui.widgets import format as fmt
 from tui.widgets.download import DownloadPanel
 from tui.widgets.library import CorporaTable, ModelsTable
 
-DAMAGED = "damaged"  # the store's state for a model whose model.json cannot be read
+# Run states change in other processes: the store is read again this often (in a thread).
+RELOAD_SECONDS = 2.0
 
 EMPTY = (
     "No models yet. Press [b]n[/b] to make one: pick a corpus (a built-in one, or any UTF-8 "
     "text file of yours), a preset (try [b]tiny[/b] for a first run of a few seconds), and "
     "watch it learn. ctrl+p lists everything the app can do; f1 shows the keys."
 )
+
+
+def read_library() -> LibraryRead:
+    """Every model's summary and each card's state and size (a built-in's is measured apart)."""
+    cards = {card.name: (cache.state(card), None if card.builtin else cache.card_size(card))
+             for card in catalog.CARDS}
+    return LibraryRead(store.list_models(), cards)
 
 
 class LibraryScreen(Screen):
@@ -60,12 +72,23 @@ class LibraryScreen(Screen):
             yield DownloadPanel(id="library-download")
         yield Footer()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.models: dict[str, ModelSummary] = {}  # the last read, by name
+        self.wake = threading.Event()  # set: read the store now, not at the next tick
+
     def on_mount(self) -> None:
-        self.reload()
-        # Run states change from other processes; a cheap re-read every two seconds.
-        self.set_interval(2.0, self.reload)
+        self.watch_store()
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_node(self)
+        self.wake.set()  # the watcher sees it is cancelled at once
+
+    def on_screen_suspend(self) -> None:
+        self.suspended = True  # under a dashboard or desk: no reads, so keys there stay quick
 
     def on_screen_resume(self) -> None:
+        self.suspended = False
         self.reload()
         # Back from a dashboard or desk: the keys act on the model the user was looking at.
         name, self.app.came_from = self.app.came_from, None
@@ -75,6 +98,50 @@ class LibraryScreen(Screen):
 
     def on_models_changed(self, _: ModelsChanged) -> None:
         self.reload()
+
+    # -- reading the store (in a thread: the UI never waits on the disk) ---------------------------
+
+    suspended = False
+    read_once = False
+
+    def reload(self) -> None:
+        """Read the store again soon; any number of calls make one read."""
+        self.wake.set()
+
+    @work(thread=True, exclusive=True, group="library")
+    def watch_store(self) -> None:
+        """Every model's summary and each card's state, read every RELOAD_SECONDS (or when
+        woken) and posted only when something changed."""
+        worker = get_current_worker()
+        last = None
+        while not worker.is_cancelled:
+            if not self.suspended:
+                read = read_library()
+                if (read.models, read.cards) != last:
+                    last = (read.models, read.cards)
+                    self.post_message(read)
+            self.wake.wait(RELOAD_SECONDS)
+            self.wake.clear()
+
+    def on_library_read(self, message: LibraryRead) -> None:
+        self.read_once = True
+        models = message.models
+        self.models = {m.name: m for m in models}
+        self.app.known_models = models
+        states = {m.name: self.state_label(m) for m in models}
+        table = self.query_one(ModelsTable)
+        with self.app.batch_update():
+            table.show(models, states)
+            self.query_one(CorporaTable).show(models, message.cards)
+            empty = not models
+            appearing = table.display is False and not empty
+            self.query_one("#empty").display = empty
+            table.display = not empty
+        if empty:
+            self.query_one(CorporaTable).focus()
+        elif appearing or self.focused is None or not self.focused.display:
+            # The first model has just appeared: the model keys act on it, so focus is there.
+            table.focus()
 
     # -- downloading a catalog corpus ------------------------------------------------------------
 
@@ -98,7 +165,7 @@ class LibraryScreen(Screen):
         elif message.cancelled:
             self.notify(f"The download of '{message.name}' was cancelled; f resumes it where "
                         "it stopped.")
-        self.query_one(CorporaTable).show(store.list_models())
+        self.reload()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -111,83 +178,83 @@ class LibraryScreen(Screen):
         self.query_one(DownloadPanel).cancel()
         self.refresh_bindings()
 
-    def reload(self) -> None:
-        models = store.list_models()
-        states = {m.name: self.state_label(m) for m in models}
-        table = self.query_one(ModelsTable)
-        table.show(models, states)
-        self.query_one(CorporaTable).show(models)
-        empty = not models
-        appearing = table.display is False and not empty
-        self.query_one("#empty").display = empty
-        table.display = not empty
-        if empty:
-            self.query_one(CorporaTable).focus()
-        elif appearing or self.focused is None or not self.focused.display:
-            # The first model has just appeared: the model keys act on it, so focus is there.
-            table.focus()
+    # -- what a model's state reads as -------------------------------------------------------------
 
-    def state_label(self, m: store.ModelSummary) -> str:
-        if m.state == DAMAGED:
-            return DAMAGED
-        if not running(m):
-            return "idle" if m.steps else "new"
-        if m.name not in self.app.watched_runs:
+    def state_label(self, m: ModelSummary) -> str:
+        state = m.state
+        if state.live and m.name not in self.app.watched_runs:
             return "detached"  # training in a process nobody here is watching
-        # An evaluation is part of training; the dashboard says which phase it is in.
-        return "training" if m.state == "evaluating" else m.state
+        if state is RunState.EVALUATING:
+            return "training"  # an evaluation is part of training; the dashboard says which
+        if state is RunState.NEW and m.steps:
+            return "trained"  # weights from before the run store kept its state
+        return state.words
 
-    def refuse_while_training(self, name: str, doing: str) -> bool:
+    def refuse_while_training(self, m: ModelSummary, doing: str) -> bool:
         """Say at once, before any dialog, that a running model cannot be changed."""
-        if not running(store.summary(name)):
+        if not m.state.live:
             return False
-        self.notify(f"'{name}' is training right now; stop its run (s on its dashboard) "
+        self.notify(f"'{m.name}' is training right now; stop its run (s on its dashboard) "
                     f"before {doing} it.", severity="warning")
         return True
 
-    def refuse_damaged(self, m: store.ModelSummary) -> bool:
+    def refuse_damaged(self, m: ModelSummary) -> bool:
         """A model whose settings cannot be read can only be deleted; say so in one sentence."""
-        if m.state != DAMAGED:
+        if m.state is not RunState.DAMAGED:
             return False
-        self.notify(f"The settings of '{m.name}' (its model.json) cannot be read, so it cannot "
-                    "be trained or written with; d deletes it.", severity="error")
+        self.notify(m.message, severity="error")
         return True
 
     # -- actions -------------------------------------------------------------------------------
 
-    def selected(self) -> str | None:
+    def selected(self) -> ModelSummary | None:
+        """The model under the cursor, as the last read saw it."""
+        if not self.read_once:  # a key before the first read came in waits for it
+            self.on_library_read(read_library())
         name = self.query_one(ModelsTable).selected_name()
-        if name is None:
+        if name is None or name not in self.models:
             self.notify("There is no model yet; press n to make one.", severity="warning")
-        return name
+            return None
+        return self.models[name]
 
     def action_new(self) -> None:
         self.app.open_new_model()
 
     def action_train(self) -> None:
-        name = self.selected()
-        if name is None:
+        m = self.selected()
+        if m is None or self.refuse_damaged(m):
             return
-        summary = store.summary(name)
-        if self.refuse_damaged(summary):
+        if m.state.live:
+            self.app.open_dashboard(m.name)
             return
-        if running(summary):
-            self.app.open_dashboard(name)
-            return
-        meta = store.read_json(summary.path / store.META)
+        self.read_folder(m.name, self.ask_budget)
+
+    def ask_budget(self, folder: ModelFolder) -> None:
         try:
-            budget = TrainConfig.from_json(meta.get("train", {})).budget_text()
+            budget = folder.train_config().budget_text()
         except PoetuiError:
             budget = "unreadable"  # the run itself will say what is wrong with the settings
-        hint = f" (now {budget}, trained {summary.steps:,} steps)"
+        steps = folder.summary().steps
+        name = folder.name
 
         def answered(value: str | None) -> None:
             if value is not None:
                 self.resume(name, value)
 
         self.app.push_screen(TextDialog(
-            f"Train '{name}': total budget in steps{hint}; leave empty to keep the budget.",
-            placeholder="e.g. 1000"), answered)
+            f"Train '{name}': total budget in steps (now {budget}, trained {steps:,} steps); "
+            "leave empty to keep the budget.", placeholder="e.g. 1000"), answered)
+
+    @work(thread=True, group="folder")
+    def read_folder(self, name: str, then) -> None:
+        """Read one model's folder in a thread, then hand it to ``then`` on the UI thread."""
+        try:
+            folder = store.open_model(name)
+            folder.summary()  # its pointers and run state, read here rather than on the UI
+        except PoetuiError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(then, folder)
 
     def resume(self, name: str, steps: str) -> None:
         if steps and (not steps.isdigit() or int(steps) < 1):
@@ -199,70 +266,69 @@ class LibraryScreen(Screen):
         self.app.start_run(name, {"steps": int(steps)} if steps else None)
 
     def action_generate(self) -> None:
-        name = self.selected()
-        if name is None:
+        m = self.selected()
+        if m is None or self.refuse_damaged(m):
             return
-        summary = store.summary(name)
-        if self.refuse_damaged(summary):
-            return
-        if not summary.steps:
-            self.notify(f"'{name}' has not been trained yet; press t to train it first.",
+        if not m.steps:
+            self.notify(f"'{m.name}' has not been trained yet; press t to train it first.",
                         severity="warning")
             return
-        self.app.open_desk(name)
+        self.app.open_desk(m.name, m.translates)
 
     def action_watch(self) -> None:
-        name = self.selected()
-        if name is None:
+        m = self.selected()
+        if m is None or self.refuse_damaged(m):
             return
-        summary = store.summary(name)
-        if self.refuse_damaged(summary):
+        if not m.state.live:
+            self.notify(f"'{m.name}' is not training; press t to train it.", severity="warning")
             return
-        if not running(summary):
-            self.notify(f"'{name}' is not training; press t to train it.", severity="warning")
-            return
-        self.app.open_dashboard(name)
+        self.app.open_dashboard(m.name)
 
     def action_inspect(self) -> None:
-        name = self.selected()
-        if name is None:
+        m = self.selected()
+        if m is None:
             return
-        m = store.summary(name)
-        if m.state == DAMAGED:
+        if m.state is RunState.DAMAGED:
             # What there is to know: where it lies, so its checkpoints can still be looked at.
-            self.app.push_screen(InfoDialog(f"Model '{name}'", fmt.aligned([
+            self.app.push_screen(InfoDialog(f"Model '{m.name}'", fmt.aligned([
                 ("state", "damaged: its settings (model.json) cannot be read"),
+                ("why", m.message),
                 ("folder", str(m.path)),
             ])))
             return
-        meta = store.read_json(m.path / store.META)
+        self.read_folder(m.name, self.show_info)
+
+    def show_info(self, folder: ModelFolder) -> None:
+        m = folder.summary()
         about = [
             ("corpus", f"{m.corpus} ({m.kind}, {m.level} level)"),
             ("model", f"{m.size}, {m.parameters:,} parameters"),
-            ("preset", meta.get("preset", fmt.DASH)),
+            ("preset", folder.preset or fmt.DASH),
             ("steps", f"{m.steps:,}"),
             ("best val loss", fmt.loss(m.best_val_loss)),
-            *([("held-out chrF", fmt.loss(m.chrf))] if translates(m) else []),
-            ("created", fmt.when(meta.get("created"))),
+            *([("held-out chrF", fmt.loss(m.chrf))] if m.translates else []),
+            ("created", fmt.when(folder.created)),
             ("last trained", fmt.when(m.last_trained)),
             ("state", self.state_label(m)),
+            *([("why", m.message)] if m.message else []),
             ("folder", str(m.path)),
         ]
         text = "\n".join([
             fmt.aligned(about),
             "",
             "Model settings",
-            fmt.aligned(fmt.settings(meta.get("model", {})), columns=2, indent=2),
+            fmt.aligned(fmt.settings(folder.model_settings), columns=2, indent=2),
             "",
             "Training settings",
-            fmt.aligned(fmt.settings(meta.get("train", {})), columns=2, indent=2),
+            fmt.aligned(fmt.settings(folder.train_settings), columns=2, indent=2),
         ])
-        self.app.push_screen(InfoDialog(f"Model '{name}'", text))
+        self.app.push_screen(InfoDialog(f"Model '{m.name}'", text))
 
     def action_rename(self) -> None:
-        name = self.selected()
-        if name is None or self.refuse_while_training(name, "renaming"):
+        m = self.selected()
+        if m is None or self.refuse_while_training(m, "renaming"):
             return
+        name = m.name
 
         def answered(new: str | None) -> None:
             if not new or new == name:
@@ -278,9 +344,10 @@ class LibraryScreen(Screen):
         self.app.push_screen(TextDialog(f"New name for '{name}':", name), answered)
 
     def action_delete(self) -> None:
-        name = self.selected()
-        if name is None or self.refuse_while_training(name, "deleting"):
+        m = self.selected()
+        if m is None or self.refuse_while_training(m, "deleting"):
             return
+        name = m.name
 
         def answered(yes: bool | None) -> None:
             if not yes:

@@ -21,9 +21,9 @@ from engine.errors import PoetuiError
 from engine.presets import PRESETS
 from engine.train.estimate import budget_cost
 from engine.train.job import resolve_settings
-from tui.cli.corpus import card_size, human_size
 from tui.messages import CorpusChecked, DownloadFinished, EstimateReady
 from tui.screens.dialogs import ConfirmDialog
+from tui.widgets import format as fmt
 from tui.widgets.corpus_check import CorpusReport, EstimateReport
 from tui.widgets.download import DownloadPanel
 
@@ -59,8 +59,8 @@ def corpus_choices() -> list[tuple[str, str]]:
     choices = []
     for card in catalog.CARDS:
         # A built-in's size means reading it whole: the library shows it; here, no need.
-        size = None if card.builtin else card_size(card)
-        label = f"{card.name} · {cache.state(card)}" + (f", {human_size(size)}" if size else "")
+        size = None if card.builtin else cache.card_size(card)
+        label = f"{card.name} · {cache.state(card)}" + (f", {fmt.size(size)}" if size else "")
         choices.append((label, card.name))
     return [*choices, ("your own file (type its path)", FILE)]
 
@@ -325,7 +325,7 @@ class NewModelScreen(Screen):
         """Picking a card that is not here yet asks at once whether to download it."""
         if self.query_one(DownloadPanel).busy:
             return
-        size = f" ({human_size(card.download_size)})" if card.download_size else ""
+        size = f" ({fmt.size(card.download_size)})" if card.download_size else ""
 
         def answered(yes: bool | None) -> None:
             if yes and self.corpus_spec() == card.name:

@@ -19,7 +19,6 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine.errors import PoetuiError
-from engine.storage import store
 from tui.widgets import format as fmt
 from tui.widgets.token_stream import TokenStream
 
@@ -102,15 +101,16 @@ class TranslateScreen(Screen):
 
             loaded = load_model(self.model_name, self.which)
             translator = loaded.translator()
+            chrf = loaded.folder.summary().chrf if self.which == "best" else None
         except PoetuiError as exc:
             self.app.call_from_thread(self.set_status, str(exc))
             return
-        self.app.call_from_thread(self.loaded, translator, loaded.state.get("step"))
+        self.app.call_from_thread(self.loaded, translator, loaded.state.get("step"), chrf)
 
-    def loaded(self, translator, step: int | None) -> None:
+    def loaded(self, translator, step: int | None, chrf: float | None = None) -> None:
+        """Ready: ``chrf`` is the held-out figure of the best weights (None: not known)."""
         self.translator = translator
         notes = [f"weights of step {step:,}"] if step is not None else []
-        chrf = store.summary(self.model_name).chrf if self.which == "best" else None
         if chrf is not None:
             notes.append(f"held-out chrF {fmt.loss(chrf)}")
         self.weights_note = ", ".join(notes)

@@ -91,9 +91,9 @@ class EstimateReport(Static):
         ]
         if budget is not None:
             unit, amount, from_preset = budget
-            amount_text = fmt.num(amount, ",.0f" if unit == "steps" else "g")
             whose = "preset's budget" if from_preset else "budget"
-            lines.append(f"{whose}: [b]{amount_text} {unit}[/b]")
+            amount_text = fmt.count(amount, unit, ",.0f" if unit == "steps" else "g")
+            lines.append(f"{whose}: [b]{amount_text}[/b]")
             lines.append(self.cost_line(unit, cost))
         self.update("\n".join(lines))
 

@@ -37,6 +37,22 @@ def roughly(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def count(amount: float | int, unit: str, spec: str = "g") -> str:
+    """An amount with its unit, singular for exactly one: 1 minute, 2 minutes, 1,000 steps."""
+    return f"{format(amount, spec)} {unit[:-1] if amount == 1 and unit.endswith('s') else unit}"
+
+
+def size(n: int | None) -> str:
+    """Bytes as a person reads them: 512 bytes, 4.6 MB."""
+    if n is None:
+        return "?"
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError
+
+
 def when(stamp: float | None) -> str:
     return DASH if stamp is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 

@@ -10,11 +10,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from corpora import cards as catalog
-from corpora.cards import Card
 from engine.data import cache
-from engine.storage.store import ModelSummary
-from tui.app import translates
-from tui.cli.corpus import card_size, human_size
+from engine.storage.folder import ModelSummary, RunState
 from tui.messages import CorpusSizes, FetchRequested
 from tui.widgets import format as fmt
 
@@ -41,7 +38,7 @@ class ModelsTable(DataTable):
         """Replace the rows, keeping the cursor on the same model when it still exists."""
         self._last = (models, states)
         names = list(self.COLUMNS)
-        if any(translates(m) for m in models):
+        if any(m.translates for m in models):
             names.insert(names.index("best val") + 1, self.CHRF)
         rows = [dict(zip(names, self.cells(m, states.get(m.name, m.state), names),
                          strict=True)) for m in models]
@@ -62,12 +59,12 @@ class ModelsTable(DataTable):
 
     @staticmethod
     def cells(m: ModelSummary, state: str, names: list[str]) -> list[str]:
-        if m.state == "damaged":  # nothing of it can be read but its name
+        if m.state is RunState.DAMAGED:  # nothing of it can be read but its name
             return [m.name, state, *([fmt.DASH] * (len(names) - 2))]
         values = {
             "name": m.name, "state": state, "corpus": Path(m.corpus).name, "model": m.size,
             "params": fmt.params(m.parameters), "best val": fmt.loss(m.best_val_loss),
-            "chrF": fmt.loss(m.chrf) if translates(m) else "", "last trained":
+            "chrF": fmt.loss(m.chrf) if m.translates else "", "last trained":
             fmt.when(m.last_trained),
         }
         return [values[name] for name in names]
@@ -124,7 +121,7 @@ class CorporaTable(DataTable):
         # Reading a built-in corpus to size it takes a moment (python-source is a few MB of
         # files): measured once, in a thread, and "…" until then.
         self.builtin_sizes: dict[str, int] = {}
-        self._models: list[ModelSummary] = []
+        self._last: tuple[list[ModelSummary], dict[str, tuple[str, int | None]]] = ([], {})
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -132,32 +129,31 @@ class CorporaTable(DataTable):
 
     def on_resize(self) -> None:
         self._shown = None
-        self.show(self._models)
+        self.show(*self._last)
 
     @work(thread=True, exclusive=True, group="sizes")
     def measure_builtins(self) -> None:
-        sizes = {card.name: card_size(card) for card in catalog.CARDS if card.builtin}
+        sizes = {card.name: cache.card_size(card) for card in catalog.CARDS if card.builtin}
         self.post_message(CorpusSizes(sizes))
 
     def on_corpus_sizes(self, message: CorpusSizes) -> None:
         self.builtin_sizes.update(message.sizes)
         self._shown = None
-        self.show(self._models)
+        self.show(*self._last)
 
-    def size_text(self, card: Card) -> str:
-        if card.builtin:
-            size = self.builtin_sizes.get(card.name)
-            return human_size(size) if size is not None else "…"
-        return human_size(card_size(card))
-
-    def show(self, models: list[ModelSummary]) -> None:
-        """Re-read each card's state (a download may have finished, here or in another
-        poetui); repaint only on a change, keeping the cursor on its row."""
-        self._models = models
-        rows = {card.name: (card.name, card.kind, cache.state(card), self.size_text(card),
-                            card.title) for card in catalog.CARDS}
+    def show(self, models: list[ModelSummary], cards: dict[str, tuple[str, int | None]]) -> None:
+        """Each card's (state, size) as the store was read (a download may have finished, here
+        or in another poetui); repaint only on a change, keeping the cursor on its row."""
+        self._last = (models, cards)
+        rows = {}
+        for card in catalog.CARDS:
+            state, size = cards.get(card.name, ("…", None))
+            size = self.builtin_sizes.get(card.name) if card.builtin else size
+            shown = fmt.size(size) if size is not None else ("…" if card.builtin else "?")
+            rows[card.name] = (card.name, card.kind, state, shown, card.title)
         # The user's own corpora are the files their models were trained on.
-        for path in sorted({m.corpus for m in models if m.state != "damaged"} - set(rows)):
+        for path in sorted({m.corpus for m in models if m.state is not RunState.DAMAGED}
+                           - set(rows)):
             rows[path] = (Path(path).name, "", "your file", "", path)
         if list(rows.items()) == self._shown:
             return
