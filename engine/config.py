@@ -149,19 +149,19 @@ class TrainConfig:
                 or not isinstance(self.batch, int) or not isinstance(self.seq_len, int):
             raise PoetuiError("Learning rate, batch and sequence length must be positive.")
         if self.steps is not None and not isinstance(self.steps, int):
-            raise PoetuiError("--steps is a whole number of steps.")
+            raise PoetuiError("The steps budget is a whole number of steps.")
         for name in BUDGETS:
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
-                raise PoetuiError(f"--{name} is a budget: give a number above 0 (not {value}).")
+                raise PoetuiError(f"The {name} budget must be a number above 0 (not {value}).")
         if not 0 <= self.seed <= MAX_SEED:
-            raise PoetuiError(f"--seed must be between 0 and {MAX_SEED}.")
+            raise PoetuiError(f"The seed must be between 0 and {MAX_SEED}.")
         for name in ("clip", "weight_decay", "min_lr_ratio", "beta2", "decay",
                      "checkpoint_minutes"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise PoetuiError(f"{name.replace('_', ' ')} must be a number of 0 or more.")
         if self.threads < 0:
-            raise PoetuiError("--threads is a number of CPU threads: 1 or more, or 0 for "
+            raise PoetuiError("The thread count is a number of CPU threads: 1 or more, or 0 for "
                               "automatic.")
         if not (self.minutes or self.epochs or self.steps):
             self.epochs = 10

@@ -67,7 +67,7 @@ class _LanguageKind:
         return {}  # the loss says it all for a language model
 
     def reversed(self) -> Kind:
-        raise PoetuiError("--reverse swaps the two sides of translation pairs; this corpus "
+        raise PoetuiError("Reversing swaps the two sides of translation pairs; this corpus "
                           f"is a {self.name} corpus, not pairs.")
 
 
@@ -100,7 +100,7 @@ class StreamKind(_LanguageKind):
         if len(ids) < config.seq_len * 2 + 2:
             raise PoetuiError(
                 f"The corpus is too short for a sequence length of {config.seq_len}; "
-                "give more text or a smaller --seq-len."
+                "give more text or a shorter sequence length."
             )
 
     def enough_to_score(self, ids: np.ndarray) -> bool:

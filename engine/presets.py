@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.errors import PoetuiError, did_you_mean
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -107,3 +109,11 @@ PRESETS: dict[str, Preset] = {
 }
 
 DEFAULT_PRESET = {"char": "char", "word": "word"}
+
+
+def preset_named(name: str) -> Preset:
+    """The preset ``name``; a sentence with the nearest name and the list when there is none."""
+    if name not in PRESETS:
+        raise PoetuiError(f"There is no preset named '{name}'{did_you_mean(name, list(PRESETS))}; "
+                          f"choose from {', '.join(PRESETS)}.")
+    return PRESETS[name]

@@ -233,7 +233,7 @@ def test_a_read_only_home_is_one_sentence(pattern_file, tmp_path):
     (["--layers", "1000000000"], "GB"),
     (["--minutes", "-1"], "above 0"), (["--minutes", "nan"], "above 0"),
     (["--steps", "-1"], "above 0"), (["--steps", "0"], "above 0"),
-    (["--minutes", "0"], "above 0"), (["--seed", str(2**64)], "--seed"),
+    (["--minutes", "0"], "above 0"), (["--seed", str(2**64)], "seed"),
     (["--lr", "inf"], "Learning rate"), (["--name", ""], "not a valid model name"),
     (["--name", "abc\n"], "not a valid model name"),
 ])

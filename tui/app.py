@@ -20,7 +20,7 @@ from textual.theme import Theme
 
 from engine.errors import PoetuiError
 from engine.storage import store
-from engine.storage.folder import ModelSummary
+from engine.storage.folder import ModelSummary, RunState
 from engine.storage.runlock import is_locked
 from tui import settings
 
@@ -139,10 +139,25 @@ class PoetuiApp(App):
         self.push_screen(QuitDialog(alive), decide)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette (ctrl+p): Textual's own entries (theme, quit, keys), then poetui's."""
         yield from super().get_system_commands(screen)
-        from tui.commands import app_commands
-
-        yield from app_commands(self)
+        yield SystemCommand("New model", "Pick a corpus and settings, then start training",
+                            self.open_new_model)
+        for model in self.known_models:
+            name = model.name
+            if model.state is RunState.DAMAGED:
+                continue  # nothing to do with it but delete it, in the library
+            if model.state.live:
+                yield SystemCommand(f"Attach: {name}", f"Open the live dashboard of '{name}'",
+                                    lambda name=name: self.open_dashboard(name))
+            else:
+                yield SystemCommand(f"Train: {name}", f"Train '{name}' further (its budget)",
+                                    lambda name=name: self.start_run(name))
+            if model.steps:
+                verb, where = ("Translate", "translate screen") if model.translates else \
+                    ("Generate", "writing desk")
+                yield SystemCommand(f"{verb}: {name}", f"Open the {where} on '{name}'",
+                                    lambda m=model: self.open_desk(m.name, m.translates))
 
     @property
     def available_themes(self) -> dict[str, Theme]:

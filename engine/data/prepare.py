@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from corpora.cards import AS_IS
+from corpora.cards import ANKI_PAIRS, AS_IS
 from engine.data.textfile import LIMIT_TEXT, MAX_BYTES, decode, read_text_file
 from engine.errors import PoetuiError
 
@@ -20,7 +20,7 @@ def corpus_text(how: str, path: Path) -> str | None:
     if how == AS_IS:
         read_text_file(path)
         return None
-    if how == "anki-pairs":
+    if how == ANKI_PAIRS:
         return anki_pairs(path)
     raise ValueError(f"unknown preparation {how!r}")
 

@@ -35,11 +35,6 @@ class LanguageModel(nn.Module):
             for p in self.parameters():
                 nn.init.uniform_(p, -config.init_scale, config.init_scale)
 
-    def init_state(self, batch: int, device: torch.device | str = "cpu") -> State:
-        shape = (self.config.layers, batch, self.config.hidden)
-        h = torch.zeros(shape, device=device)
-        return (h, torch.zeros(shape, device=device)) if self.config.cell == "lstm" else h
-
     def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         # x: (B, T) ids → logits (B, T, V)
         inputs = self.embed_drop(self.embedding(x))

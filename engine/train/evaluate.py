@@ -24,11 +24,13 @@ from engine.nn.device import autocast, pick_device, resolve_precision
 
 def validation_loss(model: torch.nn.Module, kind: Kind, batches: Iterable,
                     device: torch.device, precision: str,
-                    interrupted: Callable[[], bool] | None = None) -> tuple[float, int] | None:
+                    interrupted: Callable[[], bool] | None = None,
+                    scored: Callable[[int], None] | None = None) -> tuple[float, int] | None:
     """(mean nats per token, tokens) over evaluation batches; carried state where they say so.
 
     ``interrupted`` is asked between batches (a training run takes its commands there, so a
-    pause or stop never waits for a whole evaluation); None when it said yes."""
+    pause or stop never waits for a whole evaluation); None when it said yes. ``scored`` hears
+    the tokens scored so far after each batch (a progress bar)."""
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
@@ -45,29 +47,44 @@ def validation_loss(model: torch.nn.Module, kind: Kind, batches: Iterable,
                                    ignore_index=IGNORE, reduction="sum")
             total += float(loss)
             count += b.tokens
+            if scored is not None:
+                scored(count)
     model.train(was_training)
     return total / max(count, 1), count
 
 
 def evaluate_file(name: str, path: str | Path, device: str = "auto",
-                  precision: str = "fp32", beam: int = 0) -> dict:
+                  precision: str = "fp32", beam: int = 0,
+                  progress: Callable[[str, float], None] | None = None) -> dict:
     """Loss in nats per token (mean and total), bits per token, perplexity, and how many tokens
     fell outside the vocabulary. Records models read one record per line, <eos> included;
-    translation models also report chrF, BLEU and exact match (greedy, or a beam of ``beam``)."""
+    translation models also report chrF, BLEU and exact match (greedy, or a beam of ``beam``).
+    ``progress`` hears (what is being done, the share of it done) as it goes."""
     loaded = load_model(name)
     vocab, kind = loaded.vocab, loaded.kind
     # The model's recipe reads the file as it read its corpus (e.g. the Tang filters).
     data = kind.parse(apply_recipe(loaded.folder.recipe, read_text_file(Path(path))))
     # Out-of-vocabulary pieces are counted in what the model reads: for a records model, the
     # line breaks between records are boundaries, not characters it should know.
-    oov = sum(piece not in vocab.index for text in kind.texts(data) for piece in vocab.pieces(text))
+    pieces = oov = 0
+    for text in kind.texts(data):
+        for piece in vocab.pieces(text):
+            pieces += 1
+            oov += piece not in vocab.index
     ids = kind.encode(vocab, data)
     if not kind.enough_to_score(ids):
         raise PoetuiError(f"{path} has too little text this model can read to measure a loss.")
     dev = pick_device(device)
     model = loaded.model.to(dev)
+    # The tokens to score are about the pieces read (one more per record for its <eos>).
+    expected = max(pieces, 1)
+    report = progress or (lambda what, share: None)
     loss, tokens = validation_loss(model, kind, kind.eval_batches(ids, vocab), dev,
-                                   resolve_precision(precision, dev))  # type: ignore[misc]
+                                   resolve_precision(precision, dev),
+                                   scored=lambda n: report("scoring", min(n / expected, 1.0))
+                                   )  # type: ignore[misc]
+    if kind.translates:
+        report(f"translating {len(ids):,} sentences", 0.0)
     per_item = {"items": len(ids), "loss_per_item": loss * tokens / len(ids)} \
         if kind.itemised else {}  # names, poems: what one whole item costs, <eos> included
     return {

@@ -23,7 +23,7 @@ from engine.corpus import Corpus, load_corpus
 from engine.data.recipes import AS_IS
 from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError, write_failure
-from engine.presets import DEFAULT_PRESET, PRESETS
+from engine.presets import DEFAULT_PRESET, preset_named
 from engine.storage import store
 from engine.storage.folder import write_settings
 
@@ -41,10 +41,7 @@ def resolve_settings(preset: str | None, overrides: dict, default: str | None = 
     if level not in LEVELS:
         raise PoetuiError(f"Unknown level '{level}'; use char or word.")
     name = preset or default or DEFAULT_PRESET[level]
-    if name not in PRESETS:
-        raise PoetuiError(f"There is no preset named '{name}'; choose from "
-                          f"{', '.join(PRESETS)}.")
-    preset_obj = PRESETS[name]
+    preset_obj = preset_named(name)
     user_budget = any(overrides.get(b) is not None for b in BUDGETS)
     minutes = overrides.get("minutes") if user_budget else preset_obj.settings.get("minutes")
     settings = preset_obj.for_budget(minutes)
@@ -79,7 +76,8 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
     corpus = corpus.cleaned(settings.get("recipe", AS_IS))
     level = settings.get("level", "char")
     if int(settings.get("max_vocab", 0)) < 0:
-        raise PoetuiError("--max-vocab is a number of words: give 1 or more (or 0 for no cap).")
+        raise PoetuiError("The vocabulary cap is a number of words: give 1 or more (or 0 for no "
+                          "cap).")
     kind = corpus.kind
     settings.update(kind.model_settings())
     train_part = corpus.split()[0]
@@ -122,7 +120,7 @@ def check_memory(model: ModelConfig, train: TrainConfig) -> None:
             f"A {model.layers}×{model.hidden} {model.cell} has {count_parameters(model):,} "
             f"parameters and needs about {_gb(need)} to train with batch {train.batch} and "
             f"sequence length {train.seq_len}, but this machine has {_gb(have)} free; choose "
-            "a smaller --hidden, --layers, --batch or --seq-len."
+            "a smaller hidden size, fewer layers, a smaller batch or a shorter sequence length."
         )
 
 
@@ -172,8 +170,8 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
 
 def _refuse_existing(name: str) -> None:
     if store.model_path(name).exists():
-        raise PoetuiError(f"A model named '{name}' already exists; pick another --name, "
-                          "or add --resume to continue training it.")
+        raise PoetuiError(f"A model named '{name}' already exists; pick another name, or "
+                          "resume that model to train it further.")
 
 
 def resumed_settings(name: str, overrides: dict) -> dict | None:

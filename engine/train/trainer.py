@@ -121,7 +121,7 @@ class Trainer:
         except (ValueError, KeyError):
             raise PoetuiError(
                 f"The saved optimizer of '{self.name}' does not match its settings "
-                "(was --optimizer changed?); resume with the original settings."
+                "(was the optimizer changed?); resume with the original settings."
             ) from None
         torch.set_rng_state(trainer_state["rng"])
         carried = trainer_state.get("carried")
@@ -190,7 +190,7 @@ class Trainer:
         if self.progress() >= 1.0:
             raise PoetuiError(
                 f"Model '{self.name}' has already used its whole budget; give a larger "
-                "--steps, --epochs or --minutes to train it further."
+                "budget (steps, epochs or minutes) to train it further."
             )
         self.model.train()
         self.paused = self.stopping = False
@@ -225,8 +225,8 @@ class Trainer:
         if self.rewinds > MAX_REWINDS or checkpoint.pointer(self.dir, "latest") is None:
             raise PoetuiError(
                 "Training diverged (the loss became infinite, NaN or far worse than guessing) "
-                "and nothing was saved over the good weights; lower the learning rate with "
-                "--lr and train again."
+                "and nothing was saved over the good weights; lower the learning rate "
+                "and train again."
             )
         before = self.lr_scale
         self.restore()

@@ -128,6 +128,34 @@ def _store_error(exc: sqlite3.Error, model_dir: Path) -> PoetuiError:
     return write_failure(exc, model_dir, "the last checkpoint is intact")
 
 
+class StopSignals:
+    """SIGINT, SIGTERM and SIGHUP ask the run to stop after a checkpoint: Ctrl-C, `kill`,
+    `timeout`, `docker stop` and a dropped SSH session alike. Called, it says whether one came.
+
+    ``interactive`` (a run in the user's terminal): ``on_first`` is told of the first signal,
+    a second Ctrl-C abandons the run, and after SIGHUP (the terminal is gone) ``hung_up`` says
+    to print nothing more."""
+
+    def __init__(self, interactive: bool = False,
+                 on_first: Callable[[], None] | None = None) -> None:
+        self.interactive, self.on_first = interactive, on_first
+        self.requested = self.hung_up = False
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum, frame) -> None:
+        if signum == signal.SIGHUP:
+            self.hung_up = True
+        elif self.interactive and self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if not self.requested and not self.hung_up and self.on_first is not None:
+            self.on_first()
+        self.requested = True
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
 def spawn(name: str, changes: dict | None = None) -> int:
     """Start ``python -m engine.train.worker NAME`` detached from this terminal; return its pid.
     ``changes`` (a new budget …) are checked here and written by the worker under its lock.
@@ -158,15 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name")
     parser.add_argument("--changes", help="training settings to change first, as JSON")
     args = parser.parse_args(argv)
-    stop = {"requested": False}
-
-    def on_term(signum, frame) -> None:  # a polite kill stops after a checkpoint
-        stop["requested"] = True
-
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(signum, on_term)
+    stop = StopSignals()  # a polite kill stops after a checkpoint
     try:
-        run_training(store.existing(args.name), stop_requested=lambda: stop["requested"],
+        run_training(store.existing(args.name), stop_requested=stop,
                      changes=json.loads(args.changes) if args.changes else None)
     except PoetuiError as exc:
         print(f"poetui worker: {exc}", file=sys.stderr)

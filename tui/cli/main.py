@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 import traceback
@@ -26,7 +25,7 @@ from engine.config import (
     SampleConfig,
 )
 from engine.errors import PoetuiError
-from engine.presets import PRESETS
+from engine.presets import PRESETS, preset_named
 
 
 def _version() -> str:
@@ -58,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("corpus", nargs="?", help="a corpus name (see `poetui corpus`) or a file "
                    "path; default python-docs")
     t.add_argument("--name", help="the model's name (default: made from the corpus)")
-    t.add_argument("--preset", choices=list(PRESETS), help="a whole configuration (below)")
+    t.add_argument("--preset", metavar="NAME", help="a whole configuration (listed below)")
     t.add_argument("--kind", choices=KINDS,
                    help="the corpus shape (default: guessed)")
     t.add_argument("--level", choices=LEVELS)
@@ -175,9 +174,11 @@ TRAIN_OPTIONS = ("kind", "level", "min_freq", "max_vocab", "cell", "layers", "hi
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.storage import store
     from engine.train import job
-    from engine.train.worker import run_training
+    from engine.train.worker import StopSignals, run_training
 
     overrides = {k: getattr(args, k) for k in TRAIN_OPTIONS}
+    if args.preset is not None:
+        preset_named(args.preset)  # a typo is one sentence, before any download
     changes = None
     if args.resume:
         if args.name is None:
@@ -192,29 +193,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.detach:
         return _detach(model_dir, changes)
     model = store.summary(model_dir.name)
-    stop = {"requested": False, "hung_up": False}
-
-    def on_signal(signum, frame) -> None:
-        # Ctrl-C, `kill`, `timeout`, `docker stop` and a dropped SSH session all stop the run
-        # after a checkpoint; a second Ctrl-C abandons it.
-        if signum == signal.SIGHUP:
-            stop["hung_up"] = True  # the terminal is gone: print nothing more
-        elif stop["requested"] and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        if not stop["requested"] and not stop["hung_up"]:
-            print("\nStopping after a checkpoint… (Ctrl-C again to abandon)", file=sys.stderr)
-        stop["requested"] = True
-
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, on_signal)
+    stop = StopSignals(interactive=True, on_first=lambda: print(
+        "\nStopping after a checkpoint… (Ctrl-C again to abandon)", file=sys.stderr))
 
     def shown(listener):
         def show(event) -> None:
-            if not stop["hung_up"]:
+            if not stop.hung_up:
                 try:
                     listener(event)
                 except OSError:  # the terminal went away
-                    stop["hung_up"] = True
+                    stop.hung_up = True
         return show
 
     if args.json:
@@ -223,15 +211,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         def listener(event) -> None:
             print(json.dumps({"model": model_dir.name, **to_dict(event)}), flush=True)
 
-        run_training(model_dir, shown(listener), lambda: stop["requested"], changes)
+        run_training(model_dir, shown(listener), stop, changes)
         return 0
 
     from tui.cli.progress import TrainingProgress
 
     with TrainingProgress(model) as progress:
-        done = run_training(model_dir, shown(progress.update), lambda: stop["requested"],
-                            changes)
-    if not stop["hung_up"]:
+        done = run_training(model_dir, shown(progress.update), stop, changes)
+    if not stop.hung_up:
         progress.summary(done, "translate" if model.translates else "sample")
     return 0
 
@@ -313,7 +300,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     if args.beam < 0:
         raise PoetuiError("--beam is a beam width: 1 or more (0: greedy).")
-    result = evaluate_file(args.name, args.file, beam=args.beam)
+    from tui.cli.progress import task_progress
+
+    with task_progress() as progress:  # on a terminal's stderr only: stdout is the result
+        result = evaluate_file(args.name, args.file, beam=args.beam, progress=progress)
     if args.json:
         print(json.dumps(result))
         return 0

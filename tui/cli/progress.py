@@ -1,6 +1,11 @@
-"""The live progress bar of `poetui train` (rich), fed by the trainer's events."""
+"""The live progress bars of the CLI (rich): `poetui train`, fed by the trainer's events, and
+the long single tasks (`poetui eval` on a large file)."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -84,3 +89,22 @@ class TrainingProgress:
             f"validation loss {val}, {test}{done.tokens_per_second:,.0f} {self.rate}, "
             f"{_duration(done.elapsed)} of training. "
             f"Try it: [bold]poetui {command} {done.model}[/]", highlight=False)
+
+
+@contextmanager
+def task_progress() -> Iterator[Callable[[str, float], None]]:
+    """A transient bar on stderr that a long task feeds with (what it does, share done); nothing
+    at all when stderr is not a terminal, so scripts read clean output."""
+    if not sys.stderr.isatty():
+        yield lambda what, share: None
+        return
+    progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                        console=Console(stderr=True), transient=True, refresh_per_second=8)
+    task = progress.add_task("reading", total=1.0)
+
+    def show(what: str, share: float) -> None:
+        progress.update(task, description=what, completed=share)
+
+    with progress:
+        yield show
