@@ -55,11 +55,37 @@ def summary(name: str) -> ModelSummary:
 
 
 def list_models() -> list[ModelSummary]:
+    """Every model's summary. A folder whose files have not changed since the last call (by
+    their sizes and times, and whether it is locked) is not read again: a screen that asks
+    every few seconds costs a few stats per model, not a JSON parse and a SQLite query."""
     root = paths.models_dir()
     if not root.is_dir():
         return []
-    return [ModelFolder(entry).summary() for entry in sorted(root.iterdir())
-            if NAME_RE.fullmatch(entry.name) and (entry / META).is_file()]
+    found = []
+    for entry in sorted(root.iterdir()):
+        if NAME_RE.fullmatch(entry.name) and (entry / META).is_file():
+            stamp = _stamp(entry)
+            seen = _read.get(entry)
+            if seen is None or seen[0] != stamp:
+                seen = _read[entry] = (stamp, ModelFolder(entry).summary())
+            found.append(seen[1])
+    return found
+
+
+# The files a summary is read from; any change to one changes the stamp.
+_STAMPED = (META, "latest.json", "best.json", "run.db", "run.db-wal", LOCK)
+_read: dict[Path, tuple[tuple, ModelSummary]] = {}  # folder → (stamp, summary) of the last read
+
+
+def _stamp(folder: Path) -> tuple:
+    stamp: list = [is_locked(folder)]
+    for name in _STAMPED:
+        try:
+            info = (folder / name).stat()
+            stamp.append((info.st_mtime_ns, info.st_size))
+        except OSError:
+            stamp.append(None)
+    return tuple(stamp)
 
 
 def running_models() -> list[ModelSummary]:

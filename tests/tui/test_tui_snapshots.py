@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-import tui.widgets.library
+from engine.data import cache
 from engine.events import EvalEvent, SampleEvent, StateEvent, StepEvent
 from engine.storage import store
 from engine.storage.runstore import RunWriter
@@ -25,7 +25,7 @@ STAMP = 1_700_000_000.0
 @pytest.fixture(autouse=True)
 def fixed_builtin_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The built-in corpora's sizes depend on the Python installed: fixed figures here."""
-    monkeypatch.setattr(tui.widgets.library, "card_size",
+    monkeypatch.setattr(cache, "card_size",
                         lambda card: 1_234_567 if card.builtin else card.download_size)
 
 
@@ -33,7 +33,9 @@ async def sizes_shown(pilot) -> None:
     """The library's corpora with their sizes (measured in a thread) in place."""
     from helpers import wait_for
 
-    await wait_for(pilot, lambda: pilot.app.screen.query_one(CorporaTable).builtin_sizes)
+    table = pilot.app.screen.query_one(CorporaTable)
+    # The store is read in a thread too: the tables fill when that read comes in.
+    await wait_for(pilot, lambda: table.builtin_sizes and table.row_count)
     await pilot.pause()
 
 
@@ -42,6 +44,7 @@ def fixture_model(utc) -> str:
     """A model with a recorded run: 60 steps, 3 evaluations, a sample; finished. On a
     built-in corpus, so no temporary path shows on screen."""
     path = create_model("python-docs", "sonnets", "tiny")
+    (path / "ckpt" / "step-00000060").mkdir(parents=True)  # what the pointers name
     for which in ("latest", "best"):
         (path / f"{which}.json").write_text(json.dumps(
             {"dir": "step-00000060", "step": 60, "val_loss": 1.234, "time": STAMP}))

@@ -7,7 +7,6 @@ so the UI thread never waits on SQLite; commands go back through the run store.
 
 from __future__ import annotations
 
-import threading
 import time
 
 from textual import work
@@ -17,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from engine.errors import PoetuiError
 from engine.storage import store
@@ -64,7 +62,12 @@ class DashboardScreen(Screen):
         self.alive = True
         self.polled = False  # the first poll has come in
         self.shown_status = ""
-        self.wake = threading.Event()
+        # The poller's own (in its thread, one poll at a time): the reader, the last status
+        # and lock it posted, whether a poll is going, the model's kind.
+        self.reader: RunReader | None = None
+        self.last_poll: tuple | None = None
+        self.polling = self.closed = False
+        self.translates = False
         # A translation run reports chrF at each evaluation (the run store's status "chrf"):
         # the poller reads which kind of model it is, with its first poll.
         self.translating = False
@@ -85,35 +88,42 @@ class DashboardScreen(Screen):
         self.query_one("#chart").display = False
         self.query_one("#loss").border_title = "loss"
         self.query_one("#sample").border_title = "sample"
-        self.watch_run()
+        self.set_interval(POLL_SECONDS, self.tick)
+        self.tick()
         # A log line is news for MESSAGE_SECONDS: the status line drops it without new rows.
         self.set_interval(1.0, self.show_status)
 
     def on_unmount(self) -> None:
-        self.workers.cancel_node(self)
-        self.wake.set()  # the poller sees it is cancelled at once
+        self.closed = True
+        if not self.polling and self.reader is not None:
+            self.reader.close()  # else the poll in flight closes it as it ends
 
     # -- the pull loop --------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="poll")
-    def watch_run(self) -> None:
-        """Poll the run store and the lock; post what is new (and any change of the lock)."""
-        worker = get_current_worker()
-        reader = RunReader(self.model_dir)
-        status, alive, first = None, None, True
-        folder = ModelFolder(self.model_dir)
-        translates = not folder.damaged and folder.translates
+    def tick(self) -> None:
+        if not self.polling:  # one poll at a time: the reader's cursor moves with each
+            self.polling = True
+            self.poll_run()
+
+    @work(thread=True, group="poll")
+    def poll_run(self) -> None:
+        """Poll the run store and the lock in a thread; post what is new (and any change of
+        the lock or the status), nothing when nothing changed."""
         try:
-            while not worker.is_cancelled:
-                delta = reader.poll()
-                now_alive = is_locked(self.model_dir)
-                new = delta.steps or delta.evals or delta.samples or delta.log
-                if first or new or delta.status != status or now_alive != alive:
-                    status, alive, first = delta.status, now_alive, False
-                    self.post_message(RunPolled(delta, now_alive, translates))
-                self.wake.wait(POLL_SECONDS)
+            if self.reader is None:
+                folder = ModelFolder(self.model_dir)
+                self.translates = not folder.damaged and folder.translates
+                self.reader = RunReader(self.model_dir)
+            delta = self.reader.poll()
+            alive = is_locked(self.model_dir)
+            new = delta.steps or delta.evals or delta.samples or delta.log
+            if new or (delta.status, alive) != self.last_poll:
+                self.last_poll = (delta.status, alive)
+                self.post_message(RunPolled(delta, alive, self.translates))
         finally:
-            reader.close()
+            self.polling = False
+            if self.closed and self.reader is not None:
+                self.reader.close()
 
     def on_run_polled(self, message: RunPolled) -> None:
         delta = message.delta

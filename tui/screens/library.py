@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -75,20 +73,16 @@ class LibraryScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.models: dict[str, ModelSummary] = {}  # the last read, by name
-        self.wake = threading.Event()  # set: read the store now, not at the next tick
 
     def on_mount(self) -> None:
-        self.watch_store()
+        self.reload()
+        self.set_interval(RELOAD_SECONDS, self.tick)
 
-    def on_unmount(self) -> None:
-        self.workers.cancel_node(self)
-        self.wake.set()  # the watcher sees it is cancelled at once
-
-    def on_screen_suspend(self) -> None:
-        self.suspended = True  # under a dashboard or desk: no reads, so keys there stay quick
+    def tick(self) -> None:
+        if self.is_current:  # under a dashboard or desk: no reads, so keys there stay quick
+            self.reload()
 
     def on_screen_resume(self) -> None:
-        self.suspended = False
         self.reload()
         # Back from a dashboard or desk: the keys act on the model the user was looking at.
         name, self.app.came_from = self.app.came_from, None
@@ -101,27 +95,18 @@ class LibraryScreen(Screen):
 
     # -- reading the store (in a thread: the UI never waits on the disk) ---------------------------
 
-    suspended = False
     read_once = False
-
-    def reload(self) -> None:
-        """Read the store again soon; any number of calls make one read."""
-        self.wake.set()
+    last_read: tuple | None = None
 
     @work(thread=True, exclusive=True, group="library")
-    def watch_store(self) -> None:
-        """Every model's summary and each card's state, read every RELOAD_SECONDS (or when
-        woken) and posted only when something changed."""
-        worker = get_current_worker()
-        last = None
-        while not worker.is_cancelled:
-            if not self.suspended:
-                read = read_library()
-                if (read.models, read.cards) != last:
-                    last = (read.models, read.cards)
-                    self.post_message(read)
-            self.wake.wait(RELOAD_SECONDS)
-            self.wake.clear()
+    def reload(self) -> None:
+        """Read the store in a thread and post what it holds when that changed. A read still
+        going when the next starts is cancelled, so a burst of reloads paints once."""
+        read = read_library()
+        if get_current_worker().is_cancelled or (read.models, read.cards) == self.last_read:
+            return
+        self.last_read = (read.models, read.cards)
+        self.post_message(read)
 
     def on_library_read(self, message: LibraryRead) -> None:
         self.read_once = True
