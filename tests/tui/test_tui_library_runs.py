@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import wait_for
+from notices import RecordingApp
 
 import engine.train.worker
 from engine.storage import store
@@ -58,12 +59,12 @@ async def test_train_with_a_new_budget_hands_it_to_the_training_process(
 async def test_a_refused_budget_is_one_sentence_and_nothing_starts(
         pattern_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     create_model(str(pattern_file), "fussy", "tiny", steps=10)
-    app = PoetuiApp()
+    app = RecordingApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.screen.query_one(ModelsTable).row_count == 1)
         await pilot.press("t", *"ten", "enter")
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
+        messages = list(app.notices)
         assert messages == ["'ten' is not a number of steps; give a whole number such as 1000."]
         assert not isinstance(app.screen, DashboardScreen)
         assert budget_of("fussy")["steps"] == 10
@@ -72,7 +73,7 @@ async def test_a_refused_budget_is_one_sentence_and_nothing_starts(
 async def test_a_damaged_model_is_shown_plainly_and_can_be_deleted(pattern_file: Path) -> None:
     path = create_model(str(pattern_file), "broken", "tiny")
     (path / store.META).write_text("{ not json", encoding="utf-8")
-    app = PoetuiApp()
+    app = RecordingApp()
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(ModelsTable)
         await wait_for(pilot, lambda: table.row_count == 1)
@@ -82,7 +83,7 @@ async def test_a_damaged_model_is_shown_plainly_and_can_be_deleted(pattern_file:
             await pilot.press(key)
             await pilot.pause()
             assert app.screen.query_one(ModelsTable) is table
-        messages = [n.message for n in app._notifications]
+        messages = list(app.notices)
         assert messages and all("cannot be read" in m for m in messages)
         assert not any("training right now" in m for m in messages)
         commands = [c.title for c in app.get_system_commands(app.screen)]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from helpers import wait_for
-from screen_text import screen_lines
+from notices import RecordingApp
+from screen_text import screen_lines, screen_runs
 from textual.color import Color
 
 import engine.storage.store
@@ -109,14 +110,14 @@ async def test_delete_and_rename_refuse_a_training_model_before_asking(
     lock = RunLock(path)
     lock.acquire()  # as its training process would
     try:
-        app = PoetuiApp()
+        app = RecordingApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             for key, doing in (("d", "deleting"), ("r", "renaming")):
                 await pilot.press(key)
                 await pilot.pause()
                 assert isinstance(app.screen, LibraryScreen)  # no dialog to answer first
-                message = list(app._notifications)[-1].message
+                message = app.notices[-1]
                 assert "training right now" in message and doing in message
             assert store.existing("busy")
             assert not isinstance(app.screen, ConfirmDialog)
@@ -289,14 +290,8 @@ async def test_model_info_reads_as_text(pattern_file: Path) -> None:
 
 def _colours(app: PoetuiApp, line: int) -> set[tuple[Color, Color]]:
     """(foreground, background) of the visible text on a screen row, after Textual's filters
-    (NO_COLOR's among them) as the terminal would get it."""
-    strips = app.screen._compositor.render_strips()
-    segments = list(strips[line])
-    for line_filter in app._filters:
-        if line_filter.enabled:
-            segments = line_filter.apply(segments, Color(0, 0, 0))
-    return {(Color.from_rich_color(s.style.color), Color.from_rich_color(s.style.bgcolor))
-            for s in segments if s.text.strip() and s.style and s.style.color}
+    (NO_COLOR's among them) as the terminal would get it: read from the app's screenshot."""
+    return {(run.color, run.background) for run in screen_runs(app)[line] if run.text.strip()}
 
 
 async def test_no_color_is_readable_whatever_theme_was_saved(

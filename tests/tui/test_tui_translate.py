@@ -9,6 +9,7 @@ import re
 
 import pytest
 from helpers import wait_for
+from notices import RecordingApp
 from screen_text import screen_text
 from textual.widgets import OptionList
 
@@ -42,7 +43,7 @@ async def test_translate_streams_then_searches_and_keeps_a_history(
     push = TokenStream.push
     monkeypatch.setattr(TokenStream, "push",
                         lambda stream, piece: (pushed.append(piece), push(stream, piece)))
-    app = PoetuiApp()
+    app = RecordingApp()
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(ModelsTable)
         await wait_for(pilot, lambda: table.row_count == 1)
@@ -79,7 +80,7 @@ async def test_translate_streams_then_searches_and_keeps_a_history(
         screen.query_one("#source").value = ""
         await pilot.press("ctrl+b", *"abz", "enter")
         await wait_for(pilot, lambda: len(screen.history) == 3)
-        notices = [n.message for n in app._notifications if "never seen" in n.message]
+        notices = [message for message in app.notices if "never seen" in message]
         assert notices == ["The model has never seen the characters 'z'; they were left out."]
         assert output.text == f"abz\n→ {''.join(reference.stream('ab'))}"
         await pilot.press("escape")
