@@ -124,10 +124,10 @@ class ModelFolder:
         try:
             self._meta = _checked(read_json(path / META))
         except (PoetuiError, ValueError, TypeError) as exc:
-            self.damage = (f"The settings of model '{self.name}' ({path / META}) are damaged "
-                           f"({_why(exc)}), so it cannot be trained or written with; delete it "
-                           f"with `poetui models rm {self.name}` (its checkpoints stay in "
-                           f"{path / 'ckpt'} until then).")
+            self.damage = (f"The settings of model '{self.name}' ({path / META}) cannot be read "
+                           f"({_why(exc)}), so the model is damaged and cannot be trained or "
+                           f"written with; delete it with `poetui models rm {self.name}` (its "
+                           f"checkpoints stay in {path / 'ckpt'} until then).")
 
     # -- settings ---------------------------------------------------------------------------------
 

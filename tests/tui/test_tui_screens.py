@@ -14,6 +14,7 @@ from notices import RecordingApp
 from screen_text import screen_lines, screen_runs
 from textual.color import Color
 
+import engine.storage.folder
 import engine.storage.store
 import tui.screens.dashboard
 from engine.events import StateEvent, StepEvent
@@ -53,6 +54,7 @@ def alive(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every run looks alive, as if its process held the lock."""
     monkeypatch.setattr(tui.screens.dashboard, "is_locked", lambda path: True)
     monkeypatch.setattr(engine.storage.store, "is_locked", lambda path: True)
+    monkeypatch.setattr(engine.storage.folder, "is_locked", lambda path: True)
 
 
 # -- library ------------------------------------------------------------------------------------
@@ -270,6 +272,7 @@ async def test_desk_controls_fit_the_width(desk_app: PoetuiApp, width: int) -> N
 
 async def test_model_info_reads_as_text(pattern_file: Path) -> None:
     path = create_model(str(pattern_file), "told", "tiny")
+    (path / "ckpt" / "step-00000060").mkdir(parents=True)  # what the pointers name
     for which in ("latest", "best"):
         (path / f"{which}.json").write_text(json.dumps(
             {"dir": "step-00000060", "step": 60, "val_loss": 6.182148092963887,
