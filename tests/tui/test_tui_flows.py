@@ -87,12 +87,17 @@ async def test_create_train_stop_generate(pattern_file: Path, runs: list[str],
         await wait_for(pilot, lambda: len(desk.history) == 2)
 
 
+def long_run(pattern_file: Path, runs: list[str], name: str) -> Path:
+    """A run that trains far longer than any test, in its own process."""
+    create_model(str(pattern_file), name, "tiny", steps=20000)
+    spawn(name)
+    runs.append(name)
+    return store.existing(name)
+
+
 async def test_attach_shows_missed_history_and_quit_stops(pattern_file: Path,
                                                           runs: list[str]) -> None:
-    create_model(str(pattern_file), "running", "tiny", steps=20000)
-    spawn("running")
-    runs.append("running")
-    path = store.existing("running")
+    path = long_run(pattern_file, runs, "running")
     app = PoetuiApp(attach="running")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
@@ -113,10 +118,7 @@ async def test_attach_shows_missed_history_and_quit_stops(pattern_file: Path,
 
 async def test_quit_can_detach_and_leave_the_run_going(pattern_file: Path,
                                                        runs: list[str]) -> None:
-    create_model(str(pattern_file), "bg", "tiny", steps=20000)
-    spawn("bg")
-    runs.append("bg")
-    path = store.existing("bg")
+    path = long_run(pattern_file, runs, "bg")
     app = PoetuiApp(attach="bg")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))

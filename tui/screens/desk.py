@@ -17,18 +17,20 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine.config import SampleConfig
 from engine.errors import PoetuiError
 from tui.screens.dialogs import TextDialog
+from tui.screens.model_screen import ModelScreen
 from tui.widgets.sampling import SamplingControls
 from tui.widgets.token_stream import TokenStream
 
 
-class DeskScreen(Screen):
+class DeskScreen(ModelScreen):
+    AREA = "desk"
+    WRITING = "generate"
     HELP_TITLE = "Writing desk"
     HELP_TEXT = ("Type a prompt and press enter. Tab to the controls line to change the "
                  "sampling with its keys (t/T temperature, k/K top-k, p/P top-p, l/L length, "
@@ -45,8 +47,7 @@ class DeskScreen(Screen):
     ]
 
     def __init__(self, name: str, which: str = "best") -> None:
-        super().__init__()
-        self.model_name, self.which = name, which
+        super().__init__(name, which)
         self.sampler = None
         self.itemised = False  # names, poems: a list of items rather than one text
         self.history: list[dict] = []
@@ -62,43 +63,24 @@ class DeskScreen(Screen):
                 yield Input(placeholder="prompt (enter generates; empty is fine)", id="prompt")
                 yield Input(placeholder="acrostic 藏頭", id="acrostic", max_length=4)
             yield SamplingControls(id="controls")
-            with Horizontal(id="desk-middle"):
-                yield TokenStream(id="output")
-                yield OptionList(id="history")
-            yield Static("", id="desk-status")
+            yield from self.output_and_history()
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#output").border_title = "output"
-        self.query_one("#history").border_title = "history"
         self.query_one("#acrostic").display = False  # until a quatrain model has loaded
-        self.set_status(f"Loading '{self.model_name}'…")
         self.query_one("#prompt", Input).focus()
-        self.load()
-
-    def set_status(self, text: str) -> None:
-        self.query_one("#desk-status", Static).update(text)
+        self.begin_loading()
 
     # -- loading ----------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="load")
-    def load(self) -> None:
-        try:
-            from engine.generate.forms import writes_quatrains, writes_titles
-            from engine.loading import load_model
+    def prepare(self, loaded) -> tuple:
+        from engine.generate.forms import writes_quatrains, writes_titles
 
-            loaded = load_model(self.model_name, self.which)
-            sampler = loaded.sampler()
-            # The training text is read at the first measurement, not now: the model is
-            # ready to write sooner.
-            novelty = loaded.novelty()
-            quatrains = writes_quatrains(loaded.vocab, loaded.kind)
-            titled = quatrains and writes_titles(loaded.vocab)
-        except PoetuiError as exc:
-            self.app.call_from_thread(self.set_status, str(exc))
-            return
-        self.app.call_from_thread(self.loaded, sampler, loaded.state.get("step"), novelty,
-                                  quatrains, titled)
+        quatrains = writes_quatrains(loaded.vocab, loaded.kind)
+        # The training text is read at the first measurement, not now: the model is ready to
+        # write sooner.
+        return (loaded.sampler(), loaded.state.get("step"), loaded.novelty(), quatrains,
+                quatrains and writes_titles(loaded.vocab))
 
     def loaded(self, sampler, step: int | None, novelty=None, quatrains: bool = False,
                titled: bool = False) -> None:
@@ -204,18 +186,12 @@ class DeskScreen(Screen):
             self.novelty = None
             return None
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "generate" or self.current is None:
-            return
-        state = event.state
-        if state not in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
-            return
+    def finished(self, state: WorkerState, worker: Worker) -> None:
         stream = self.query_one(TokenStream)
-        stream.flush()
         if state == WorkerState.ERROR:
-            self.set_status(f"Generation failed: {event.worker.error}.")
+            self.set_status(f"Generation failed: {worker.error}.")
             return
-        tokens, novelty = event.worker.result if state == WorkerState.SUCCESS else (None, None)
+        tokens, novelty = worker.result if state == WorkerState.SUCCESS else (None, None)
         entry = {**self.current, "text": stream.text}
         self.current = None
         self.history.append(entry)

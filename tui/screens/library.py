@@ -309,6 +309,16 @@ class LibraryScreen(Screen):
         ])
         self.app.push_screen(InfoDialog(f"Model '{m.name}'", text))
 
+    def change(self, act, done: str) -> None:
+        """Rename or delete: the store's sentence if it refuses, else ``done``, then re-read."""
+        try:
+            act()
+        except PoetuiError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(done)
+        self.reload()
+
     def action_rename(self) -> None:
         m = self.selected()
         if m is None or self.refuse_while_training(m, "renaming"):
@@ -316,15 +326,8 @@ class LibraryScreen(Screen):
         name = m.name
 
         def answered(new: str | None) -> None:
-            if not new or new == name:
-                return
-            try:
-                store.rename(name, new)
-            except PoetuiError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify(f"Renamed '{name}' to '{new}'.")
-            self.reload()
+            if new and new != name:
+                self.change(lambda: store.rename(name, new), f"Renamed '{name}' to '{new}'.")
 
         self.app.push_screen(TextDialog(f"New name for '{name}':", name), answered)
 
@@ -335,15 +338,8 @@ class LibraryScreen(Screen):
         name = m.name
 
         def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                store.delete(name)
-            except PoetuiError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify(f"Deleted '{name}'.")
-            self.reload()
+            if yes:
+                self.change(lambda: store.delete(name), f"Deleted '{name}'.")
 
         self.app.push_screen(ConfirmDialog(
             f"Delete model '{name}' with its checkpoints and history? This cannot be undone.",

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from engine.errors import PoetuiError
+from tui.screens.model_screen import ModelScreen
 from tui.widgets import format as fmt
 from tui.widgets.token_stream import TokenStream
 
@@ -40,7 +39,10 @@ class Translation:
         return f"#{number} {self.mode} {self.source[:12]} → {self.best[:12]}"
 
 
-class TranslateScreen(Screen):
+class TranslateScreen(ModelScreen):
+    AREA = "translate"
+    OUTPUT_TITLE = "translation"
+    WRITING = "translate"
     HELP_TITLE = "Translate"
     HELP_TEXT = ("Type a sentence and press enter: the translation appears character by "
                  "character as the model decodes it (greedy). ctrl+b switches to beam search, "
@@ -53,8 +55,7 @@ class TranslateScreen(Screen):
     ]
 
     def __init__(self, name: str, which: str = "best") -> None:
-        super().__init__()
-        self.model_name, self.which = name, which
+        super().__init__(name, which)
         self.translator = None
         self.beam_mode = False
         self.history: list[Translation] = []
@@ -67,22 +68,13 @@ class TranslateScreen(Screen):
             yield Input(placeholder="a sentence to translate (enter translates)",
                         id="source")
             yield Static("", id="translate-mode")
-            with Horizontal(id="translate-middle"):
-                yield TokenStream(id="output")
-                yield OptionList(id="history")
-            yield Static("", id="translate-status")
+            yield from self.output_and_history()
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#output").border_title = "translation"
-        self.query_one("#history").border_title = "history"
         self.show_mode()
-        self.set_status(f"Loading '{self.model_name}'…")
         self.query_one("#source", Input).focus()
-        self.load()
-
-    def set_status(self, text: str) -> None:
-        self.query_one("#translate-status", Static).update(text)
+        self.begin_loading()
 
     def show_mode(self) -> None:
         if self.beam_mode:
@@ -94,18 +86,9 @@ class TranslateScreen(Screen):
 
     # -- loading ----------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="load")
-    def load(self) -> None:
-        try:
-            from engine.loading import load_model
-
-            loaded = load_model(self.model_name, self.which)
-            translator = loaded.translator()
-            chrf = loaded.folder.summary().chrf if self.which == "best" else None
-        except PoetuiError as exc:
-            self.app.call_from_thread(self.set_status, str(exc))
-            return
-        self.app.call_from_thread(self.loaded, translator, loaded.state.get("step"), chrf)
+    def prepare(self, loaded) -> tuple:
+        chrf = loaded.folder.summary().chrf if self.which == "best" else None
+        return loaded.translator(), loaded.state.get("step"), chrf
 
     def loaded(self, translator, step: int | None, chrf: float | None = None) -> None:
         """Ready: ``chrf`` is the held-out figure of the best weights (None: not known)."""
@@ -172,27 +155,21 @@ class TranslateScreen(Screen):
             self.app.call_from_thread(self.notify, source.notice, severity="warning")
         return self.translator.beam(source, width=BEAM_WIDTH, n_best=N_BEST)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "translate" or self.current is None:
-            return
-        state = event.state
-        if state not in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
-            return
+    def finished(self, state: WorkerState, worker: Worker) -> None:
         stream = self.query_one(TokenStream)
-        stream.flush()
         entry, self.current = self.current, None
         if state == WorkerState.ERROR:
-            self.set_status(f"The translation failed: {event.worker.error}.")
+            self.set_status(f"The translation failed: {worker.error}.")
             return
         if state == WorkerState.CANCELLED and entry.mode == "beam":
             self.set_status("Stopped waiting for the beam search.")
             return
         if entry.mode == "beam":
-            results = event.worker.result
+            results = worker.result
             stream.show(self.beam_text(entry.source, results))
             entry.best = results[0][0] if results else ""
         elif state == WorkerState.SUCCESS:
-            entry.best = event.worker.result
+            entry.best = worker.result
         else:  # stopped part-way: what was decoded so far
             entry.best = stream.text.split("\n", 1)[-1].removeprefix(ARROW)
         entry.text = stream.text
