@@ -12,7 +12,6 @@ Run: python bench/tui.py [--repeats 3] [--steps 60] [--models 50]   (needs tmux)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -73,14 +72,15 @@ def shelf(corpus: Path, count: int) -> None:
     """``count`` models in the store beside the runs (copies of one made model: the library
     reads each of them as it would any)."""
     from engine.storage import store
+    from engine.storage.folder import ModelFolder
     from engine.train import job
 
     first = job.create_model(str(corpus), name="shelf-000", preset="tiny")
     for i in range(1, count):
         name = f"shelf-{i:03d}"
         shutil.copytree(first, store.model_path(name))
-        meta = json.loads((first / "model.json").read_text(encoding="utf-8"))
-        (store.model_path(name) / "model.json").write_text(json.dumps({**meta, "name": name}))
+        copy = ModelFolder(store.model_path(name))
+        copy.write({**copy.meta, "name": name})
 
 
 def time_keys(presses: list[tuple[str, Callable[[str], bool]]], running: Callable[[], bool],
