@@ -1,5 +1,6 @@
 """Catalog downloads over real HTTP: a server on 127.0.0.1, started here, serving good files,
-corrupt ones, connections that drop halfway, a 404, and a port where nothing listens."""
+corrupt ones, connections that drop halfway or go silent, a 404, and a port where nothing
+listens."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import io
 import socket
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ import corpora.cards
 from corpora.cards import ANKI_PAIRS, TEST, TRAIN, VALID, Card, Source
 from engine.corpus import load_corpus
 from engine.data import cache
+from engine.data import fetch as fetching
 from engine.data.fetch import FetchCancelled, ensure_cached, fetch
 from engine.errors import PoetuiError
 
@@ -33,6 +36,10 @@ class Route:
     drops: int = 1
     etag: str = '"v1"'
     status: int = 200
+    silent_after: int | None = None  # the first response sends this many bytes, then nothing
+    silent_headers: bool = False  # the first request gets no answer at all
+    # (both keep the connection open, silent, until the server's `release`)
+    trickle: float = 0.0  # seconds of silence before each 16 kB of the body
     served: int = 0
 
 
@@ -41,6 +48,7 @@ class Server:
     base: str
     routes: dict[str, Route]
     requests: list[dict] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -57,6 +65,10 @@ class Handler(BaseHTTPRequestHandler):
         route = server.routes.get(self.path)
         if route is None or route.status != 200:
             self.send_error(route.status if route else 404)
+            return
+        if route.silent_headers and not route.served:
+            route.served += 1
+            server.release.wait(60)  # the request is in; no answer comes
             return
         body, start = route.body, 0
         wanted = self.headers.get("Range")
@@ -83,7 +95,18 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)  # the line goes dead mid-file
             return
-        self.wfile.write(payload)
+        try:
+            if route.silent_after is not None and route.served == 1:
+                self.wfile.write(payload[:route.silent_after])
+                self.wfile.flush()
+                server.release.wait(60)  # nothing more, yet the connection stays open
+                payload = payload[route.silent_after:]
+            for start in range(0, len(payload), 16384):
+                time.sleep(route.trickle)
+                self.wfile.write(payload[start:start + 16384])
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up on this response
 
 
 @pytest.fixture
@@ -95,6 +118,7 @@ def server() -> Iterator[Server]:
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield state
+    state.release.set()  # never leave a handler waiting
     httpd.shutdown()
     httpd.server_close()
 
@@ -165,6 +189,104 @@ def test_a_cancelled_download_keeps_its_part_and_the_next_fetch_resumes_it(serve
     assert fetch(card)["text"].read_bytes() == TEXT
     assert server.requests[-1]["range"] == f"bytes={kept}-"
     assert not partial.exists()
+
+
+def cancel_in_the_silence(card: Card, ready=lambda got: True) -> tuple[BaseException, float]:
+    """Fetch ``card`` in a thread; once ``ready(bytes so far)`` and the line has been silent a
+    while, cancel. What the fetch raised, and how long the cancel took to take effect."""
+    stop, got, outcome = threading.Event(), [0], []
+
+    def run() -> None:
+        try:
+            fetch(card, lambda done, total: got.append(done), stop.is_set)
+        except BaseException as exc:  # noqa: BLE001 — handed to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not ready(got[-1]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ready(got[-1])
+    time.sleep(0.6)  # the fetch is now waiting on a line that sends nothing
+    began = time.monotonic()
+    stop.set()
+    thread.join(10)
+    took = time.monotonic() - began
+    assert not thread.is_alive() and len(outcome) == 1
+    return outcome[0], took
+
+
+def test_a_cancel_while_the_line_is_silent_mid_file_is_prompt_and_keeps_the_part(server):
+    """Not stuck until the 30 s timeout: the cancel is seen while the read waits."""
+    server.routes["/text.txt"] = Route(TEXT, silent_after=100_000)
+    card = card_for(server.url("/text.txt"))
+    error, took = cancel_in_the_silence(card, lambda got: got >= 65_536)
+    assert isinstance(error, FetchCancelled) and "resume where it stopped" in str(error)
+    assert took < 3
+    partial = cache.partial_file(card, "text")
+    kept = partial.stat().st_size
+    assert 65_536 <= kept < 100_000  # the whole blocks that came, on disk
+    assert not cache.corpus_file(card, "text").exists()
+
+    assert fetch(card)["text"].read_bytes() == TEXT
+    assert server.requests[-1]["range"] == f"bytes={kept}-"  # resumed, not started over
+
+
+def test_a_cancel_while_waiting_for_the_headers_is_prompt(server):
+    server.routes["/text.txt"] = Route(TEXT, silent_headers=True)
+    card = card_for(server.url("/text.txt"))
+    error, took = cancel_in_the_silence(card, lambda got: len(server.requests) == 1)
+    assert isinstance(error, FetchCancelled) and took < 3
+    assert fetch(card)["text"].read_bytes() == TEXT
+
+
+def test_a_cancel_while_connecting_is_prompt():
+    """A listener whose queue is full drops new connections' first packet: the connect waits."""
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        filler.connect(listener.getsockname())  # takes the one place in the queue
+        with socket.socket() as probe:
+            probe.settimeout(0.3)
+            try:
+                probe.connect(listener.getsockname())
+                pytest.skip("this system answers connects to a full listener")
+            except TimeoutError:
+                pass
+        card = card_for(f"http://127.0.0.1:{listener.getsockname()[1]}/text.txt")
+        error, took = cancel_in_the_silence(card)
+    assert isinstance(error, FetchCancelled) and took < 3
+
+
+def test_a_slow_line_is_not_a_broken_one(server, monkeypatch):
+    """Waits shorter than the timeout, though longer than one slice, only wait."""
+    monkeypatch.setattr(fetching, "SLICE", 0.02)
+    monkeypatch.setattr(fetching, "TIMEOUT", 1.0)
+    body = TEXT[:65_536]
+    server.routes["/text.txt"] = Route(body, trickle=0.15)
+    card = card_for(server.url("/text.txt"), body)
+    assert fetch(card)["text"].read_bytes() == body
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("route, said", [
+    (Route(TEXT, silent_headers=True), r"Could not download http://\S+ \(timed out\); check "
+                                       r"that you are online"),
+    (Route(TEXT, silent_after=1000), r"broke off at 0 of [\d,]+ bytes \(timed out\); run "
+                                     r"`poetui corpus fetch test-text` again to resume"),
+], ids=["before the headers", "mid-file"])
+def test_a_line_silent_for_the_whole_timeout_fails_with_its_sentence(server, monkeypatch, route,
+                                                                     said):
+    monkeypatch.setattr(fetching, "SLICE", 0.05)
+    monkeypatch.setattr(fetching, "TIMEOUT", 0.5)
+    monkeypatch.setattr(fetching, "RETRIES", 0)
+    server.routes["/text.txt"] = route
+    card = card_for(server.url("/text.txt"))
+    began = time.monotonic()
+    with pytest.raises(PoetuiError, match=said):
+        fetch(card)
+    assert 0.5 <= time.monotonic() - began < 3  # the whole timeout, not one slice of it
 
 
 def test_a_file_changed_upstream_is_downloaded_whole_not_spliced(server):

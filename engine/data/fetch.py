@@ -9,15 +9,22 @@ not match is deleted. Built on the standard library's urllib: plain GETs with Ra
 nothing more.
 
 The app calls ``fetch`` from a worker thread: ``progress`` is called from that thread (post it
-to the UI thread), ``cancelled`` is polled between blocks, and a cancelled download keeps its
-partial file for the next try.
+to the UI thread), and a cancelled download keeps its partial file for the next try.
+``cancelled`` is polled from that thread too, between blocks and every ``SLICE`` seconds while
+the network is silent (connecting, waiting for the headers, or for the next bytes), so a cancel
+takes effect at once even on a line that has gone quiet; the silence still counts toward
+``TIMEOUT`` as one wait, so a slow line is no more likely to be called broken than before.
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import json
 import os
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +41,7 @@ Cancelled = Callable[[], bool]
 # Some hosts refuse urllib's default agent ("Python-urllib/3.x"); say honestly who asks.
 USER_AGENT = "poetui (corpus catalog download)"
 TIMEOUT = 30.0  # seconds without a byte before a connection counts as broken
+SLICE = 0.25  # seconds one wait on the network lasts before `cancelled` is asked again
 BLOCK = 64 * 1024
 RETRIES = 4  # attempts in a row that bring no new bytes before giving up (the next fetch resumes)
 
@@ -120,12 +128,14 @@ def _download(card: Card, source: Source, partial: Path, report: Progress,
     """Bring ``partial`` to the whole file at ``source.url``, resuming what is there. Returns
     its size."""
     url = source.url
+    check = _cancel_check(card, cancelled)
+    opener = _opener(check)
     fruitless = 0
     while True:
         have = partial.stat().st_size if partial.exists() else 0
         if have and have == source.size:  # whole already (stopped before it was checked)
             return have
-        response = _open(card, url, partial, have)
+        response = _open(card, url, partial, have, opener)
         if response is None:  # the partial was unusable and is gone: start again
             continue
         with response:
@@ -140,7 +150,7 @@ def _download(card: Card, source: Source, partial: Path, report: Progress,
             length = response.headers.get("Content-Length")
             size = have + int(length) if length and length.isdigit() else None
             before = have
-            have, broke = _receive(response, partial, have, size, report, cancelled, card)
+            have, broke = _receive(response, partial, have, size, report, check)
         if broke is None and (size is None or have >= size):
             return have
         fruitless = 0 if have > before else fruitless + 1
@@ -151,10 +161,29 @@ def _download(card: Card, source: Source, partial: Path, report: Progress,
                 f"The download of {url} broke off at {have:,}{of} bytes ({why}); "
                 f"run `poetui corpus fetch {card.name}` again to resume where it stopped."
             )
-        time.sleep(0.25 * fruitless)  # at once after progress, then longer each fruitless try
+        _pause(0.25 * fruitless, check)  # at once after progress, longer each fruitless try
 
 
-def _open(card: Card, url: str, partial: Path, have: int):
+def _cancel_check(card: Card, cancelled: Cancelled | None) -> Callable[[], None]:
+    """A function that raises FetchCancelled once ``cancelled()`` says stop."""
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise FetchCancelled(f"The download of '{card.name}' was cancelled; fetch it again "
+                                 "to resume where it stopped.")
+    return check
+
+
+def _pause(seconds: float, check: Callable[[], None]) -> None:
+    """Sleep ``seconds``, calling ``check`` every SLICE seconds."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        check()
+        time.sleep(min(left, SLICE))
+    check()
+
+
+def _open(card: Card, url: str, partial: Path, have: int,
+          opener: urllib.request.OpenerDirector):
     """The response to a GET (a Range GET when ``have`` bytes are already here), None when the
     partial file turned out unusable and was deleted, or the sentence saying why not."""
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
@@ -164,8 +193,7 @@ def _open(card: Card, url: str, partial: Path, have: int):
         if validator:
             headers["If-Range"] = validator
     try:
-        return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                      timeout=TIMEOUT)
+        return opener.open(urllib.request.Request(url, headers=headers), timeout=TIMEOUT)
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 416 and have:  # the partial is no prefix of the file: start over
@@ -187,16 +215,15 @@ def _open(card: Card, url: str, partial: Path, have: int):
 
 
 def _receive(response, partial: Path, have: int, size: int | None, report: Progress,
-             cancelled: Cancelled | None, card: Card) -> tuple[int, str | None]:
-    """Append the response body to ``partial``; (bytes now there, why it broke off or None)."""
+             check: Callable[[], None]) -> tuple[int, str | None]:
+    """Append the response body to ``partial``; (bytes now there, why it broke off or None).
+    A cancel (FetchCancelled, from ``check`` here or from the response's reads) leaves the
+    whole blocks written so far."""
     try:
         with open(partial, "ab" if have else "wb") as out:
             try:
                 while True:
-                    if cancelled is not None and cancelled():
-                        raise FetchCancelled(
-                            f"The download of '{card.name}' was cancelled; fetch it again to "
-                            "resume where it stopped.")
+                    check()
                     try:
                         block = response.read(BLOCK)
                     except (http.client.HTTPException, OSError) as exc:  # reset, timeout
@@ -212,6 +239,126 @@ def _receive(response, partial: Path, have: int, size: int | None, report: Progr
     except OSError as exc:  # writing: a full disk is not a network hiccup to retry
         raise write_failure(exc, partial.parent, "the part downloaded so far is kept") \
             from None
+
+
+def _opener(check: Callable[[], None]) -> urllib.request.OpenerDirector:
+    """urllib's usual opener (proxies, redirects, errors as HTTPError), but whose connections
+    call ``check`` (which raises FetchCancelled) every SLICE seconds while they wait."""
+    return urllib.request.build_opener(_HTTPHandler(check), _HTTPSHandler(check))
+
+
+class _Watched:
+    """Mixed into http.client's connections. Connecting (the name look-up, TCP and TLS) runs in
+    a helper thread that the caller waits for in slices, calling ``check`` between them; on a
+    cancel the helper is left to finish (within the connection's timeout) and closes what it
+    made. The response reads its socket in slices the same way (``_SlicedReader``)."""
+
+    def __init__(self, *args, check: Callable[[], None], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._check = check
+        self.response_class = functools.partial(_SlicedResponse, check=check)
+
+    def connect(self) -> None:
+        self._check()
+        failure: list[BaseException] = []
+        done, abandoned, lock = threading.Event(), threading.Event(), threading.Lock()
+        connect = super().connect
+
+        def run() -> None:
+            try:
+                connect()
+            except BaseException as exc:  # noqa: BLE001 — raised again in the waiting thread
+                failure.append(exc)
+            with lock:
+                done.set()
+                if abandoned.is_set():
+                    self.close()  # nobody is waiting for this connection any more
+
+        threading.Thread(target=run, name="poetui-connect", daemon=True).start()
+        try:
+            while not done.wait(SLICE):
+                self._check()
+        except BaseException:  # a cancel, or ctrl+c in the CLI
+            with lock:
+                abandoned.set()  # urllib closes the connection if it was made meanwhile
+            raise
+        if failure:
+            raise failure[0]
+
+
+class _HTTPConnection(_Watched, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Watched, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, check: Callable[[], None]) -> None:
+        super().__init__()
+        self._check = check
+
+    def http_open(self, req):
+        return self.do_open(_HTTPConnection, req, check=self._check)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, check: Callable[[], None]) -> None:
+        super().__init__()
+        self._check = check
+
+    def https_open(self, req):  # http.client's default context, as urlopen's
+        return self.do_open(_HTTPSConnection, req, check=self._check)
+
+
+class _SlicedResponse(http.client.HTTPResponse):
+    """A response whose status line, headers and body come through a ``_SlicedReader``."""
+
+    def __init__(self, sock: socket.socket, *args, check: Callable[[], None], **kwargs) -> None:
+        super().__init__(_SlicedSocket(sock, check), *args, **kwargs)
+
+
+class _SlicedSocket:
+    """What HTTPResponse asks of its socket: a file to read it through."""
+
+    def __init__(self, sock: socket.socket, check: Callable[[], None]) -> None:
+        self._sock, self._check = sock, check
+
+    def makefile(self, mode: str = "rb") -> io.BufferedReader:
+        return io.BufferedReader(_SlicedReader(self._sock, self._check))
+
+
+class _SlicedReader(io.RawIOBase):
+    """A socket read in waits of SLICE seconds, ``check`` called before each. Only TIMEOUT
+    seconds without a byte in all time out, with the socket's own error, as a single wait
+    would. (A socket file gives up for good after one timeout, so this reads the socket
+    itself, and holds an unused socket file only to keep the socket open while it reads, as
+    urllib closes the connection's own reference at once.)"""
+
+    def __init__(self, sock: socket.socket, check: Callable[[], None]) -> None:
+        super().__init__()
+        self._sock, self._check = sock, check
+        self._hold = sock.makefile("rb", buffering=0)
+        sock.settimeout(SLICE)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        silent_since = time.monotonic()
+        while True:
+            self._check()
+            try:
+                return self._sock.recv_into(buffer)
+            except TimeoutError:
+                if time.monotonic() - silent_since >= TIMEOUT:
+                    raise
+
+    def close(self) -> None:
+        if not self.closed:
+            self._hold.close()
+        super().close()
 
 
 def _range_start(content_range: str) -> int | None:

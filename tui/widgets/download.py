@@ -3,7 +3,8 @@
 ``engine.data.fetch.fetch`` runs in a thread worker. Its progress callback fires once per 64 kB
 block, thousands of times a second on a fast line, so it posts at most ten messages a second
 (one message per block would starve the event loop). Cancelling sets an event that ``fetch``
-polls between blocks; the partial file stays and the next download resumes it.
+polls between blocks and while the line is silent, so it stops within a fraction of a second;
+the partial file stays and the next download resumes it.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class DownloadPanel(Vertical):
         return True
 
     def cancel(self) -> None:
-        """Stop the download (at the next block), or put away the sentence of a failed one."""
+        """Stop the download (within a fraction of a second), or put away the sentence of a
+        failed one."""
         if self.busy:
             self._stop.set()
             self.query_one(Static).update(f"Cancelling the download of [b]{self.card.name}"
