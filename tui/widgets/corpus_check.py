@@ -8,7 +8,6 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from corpora.cards import Card
-from tui.cli.corpus import human_size
 from tui.widgets import format as fmt
 
 
@@ -40,7 +39,7 @@ class CorpusReport(Static):
     def offer(self, card: Card, downloading: bool = False) -> None:
         """A catalog card that is not downloaded yet: what it is, and how to get it."""
         self.set_class(False, "-error")
-        size = human_size(card.download_size) if card.download_size else "size unknown"
+        size = fmt.size(card.download_size) if card.download_size else "size unknown"
         host = urlparse(card.sources[0].url).hostname if card.sources else "the catalog"
         self.update("\n".join([
             f"[b]{card.name}[/b]  ({card.kind}, catalog)",

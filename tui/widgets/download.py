@@ -21,8 +21,8 @@ from textual.worker import get_current_worker
 
 from corpora.cards import Card
 from engine.errors import PoetuiError
-from tui.cli.corpus import human_size
 from tui.messages import DownloadFinished, DownloadProgress
+from tui.widgets import format as fmt
 
 PROGRESS_SECONDS = 0.1
 
@@ -56,7 +56,7 @@ class DownloadPanel(Vertical):
         self.card, self.busy = card, True
         self._stop = threading.Event()
         self.set_class(False, "-error")
-        size = f" ({human_size(card.download_size)})" if card.download_size else ""
+        size = f" ({fmt.size(card.download_size)})" if card.download_size else ""
         self.query_one(Static).update(f"Downloading [b]{card.name}[/b]{size} · escape "
                                       "cancels")
         bar = self.query_one(ProgressBar)
@@ -111,9 +111,9 @@ class DownloadPanel(Vertical):
             return
         bar = self.query_one(ProgressBar)
         bar.update(total=message.total, progress=message.done)
-        of = f" of {human_size(message.total)}" if message.total else " so far"
+        of = f" of {fmt.size(message.total)}" if message.total else " so far"
         self.query_one(Static).update(f"Downloading [b]{message.name}[/b]: "
-                                      f"{human_size(message.done)}{of} · escape cancels")
+                                      f"{fmt.size(message.done)}{of} · escape cancels")
 
     def on_download_finished(self, message: DownloadFinished) -> None:
         # Handled here first, then it bubbles on to the screen, which re-reads the catalog.
