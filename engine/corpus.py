@@ -75,7 +75,9 @@ def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
     if path.is_dir():
         return _split_folder(path, spec, chosen)
     text = read_text_file(path)
-    return Corpus(str(path), chosen or guess(text), text, str(path.resolve()),
+    corpus_kind = chosen or guess(text)
+    corpus_kind.check_text(text, str(path))
+    return Corpus(str(path), corpus_kind, text, str(path.resolve()),
                   "given" if chosen else "guessed")
 
 
@@ -94,10 +96,13 @@ def _split_folder(path: Path, spec: str, chosen: Kind | None) -> Corpus:
     if TRAIN not in found or VALID not in found:
         raise PoetuiError(f"{path} is a folder: give a text file, or a folder with a train and "
                           "a valid file (and optionally a test file) such as ptb.train.txt.")
-    train, valid = read_text_file(found[TRAIN]), read_text_file(found[VALID])
-    test = read_text_file(found[TEST]) if TEST in found else None
-    return Corpus(spec, chosen or guess(train), train + valid, str(path.resolve()),
-                  "given" if chosen else "guessed", (train, valid), test)
+    parts = {part: read_text_file(file) for part, file in found.items()}
+    corpus_kind = chosen or guess(parts[TRAIN])
+    for part, text in parts.items():
+        corpus_kind.check_text(text, str(found[part]))
+    return Corpus(spec, corpus_kind, parts[TRAIN] + parts[VALID], str(path.resolve()),
+                  "given" if chosen else "guessed", (parts[TRAIN], parts[VALID]),
+                  parts.get(TEST))
 
 
 def describe(corpus: Corpus) -> dict:

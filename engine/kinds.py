@@ -66,6 +66,10 @@ class _LanguageKind:
     def quality(self, model, vocab: Vocab, ids, beam: int = 0) -> dict:
         return {}  # the loss says it all for a language model
 
+    def check_text(self, text: str, where: str) -> None:
+        """Refuse, naming ``where``, a text this kind finds nothing to train on in: any text
+        that is not empty is a stream, and its lines are records."""
+
     def reversed(self) -> Kind:
         raise PoetuiError("Reversing swaps the two sides of translation pairs; this corpus "
                           f"is a {self.name} corpus, not pairs.")
@@ -204,6 +208,14 @@ class RecordsKind(_LanguageKind):
         return {"records": len(data)}
 
 
+def _pair(line: str) -> tuple[str, str] | None:
+    """(source, target) of a line with both, before any tab-separated extra columns."""
+    columns = line.split("\t")
+    if len(columns) >= 2 and columns[0].strip() and columns[1].strip():
+        return columns[0].strip(), columns[1].strip()
+    return None
+
+
 class PairsKind:
     """Source<TAB>target lines (extra columns ignored), for translation: an encoder–decoder
     reads the source and writes the target, character by character. ``reverse`` trains the
@@ -223,11 +235,19 @@ class PairsKind:
     def parse(self, text: str) -> list[tuple[str, str]]:
         pairs = []
         for line in text.splitlines():
-            columns = line.split("\t")
-            if len(columns) >= 2 and columns[0].strip() and columns[1].strip():
-                source, target = columns[0].strip(), columns[1].strip()
-                pairs.append((target, source) if self.reverse else (source, target))
+            pair = _pair(line)
+            if pair is not None:
+                pairs.append((pair[1], pair[0]) if self.reverse else pair)
         return pairs
+
+    def check_text(self, text: str, where: str) -> None:
+        """A file with no line that is a pair is refused here, where it can be named: parsed
+        to nothing, it would otherwise fail later as a corpus of no tokens."""
+        if not any(_pair(line) is not None for line in text.splitlines()):
+            raise PoetuiError(
+                f"There are no `source<TAB>target` lines in {where}; give one source, a tab "
+                "and its target per line, or train the file as plain text with `--kind stream`."
+            )
 
     def texts(self, data: list[tuple[str, str]]) -> list[str]:
         return [side for pair in data for side in pair]
@@ -292,6 +312,8 @@ class PairsKind:
         """chrF, BLEU and exact match of the translations (greedy, or beam of width ``beam``)."""
         from engine.generate.translate import Translator, quality
 
+        if not ids:
+            return {}  # a corpus of one pair holds none out: nothing to score
         translator = Translator(model, vocab)
         sources = [list(s) for s, _ in ids]
         if beam > 1:
@@ -318,10 +340,14 @@ def kind_named(name: str) -> Kind:
 
 
 def guess(text: str) -> Kind:
-    """Pairs if every line has a tab; records if it is many short lines; otherwise one stream."""
+    """Pairs if every line has a tab; records if it is many short lines; otherwise one stream.
+
+    A file whose every line holds a tab is meant as pairs even when no line has a target (or
+    there is one line): guessed as a stream it would train silently on the tabs as text, where
+    as pairs it is refused with the shape it lacks."""
     lines = text.splitlines()
     non_empty = [line for line in lines if line.strip()]
-    if len(non_empty) >= 2 and all("\t" in line for line in non_empty):
+    if non_empty and all("\t" in line for line in non_empty):
         return _KINDS["pairs"]
     blank = len(lines) - len(non_empty)
     if len(non_empty) >= 20 and blank == 0:

@@ -174,7 +174,7 @@ def install(card: Card, source: Source, path: Path, *, origin: str, sha256: str,
     moved. Returns the corpus file."""
     where = folder(card)
     dest = corpus_file(card, source.part)
-    text = corpus_text(source.prepare, path)  # refuses a file that is not usable text
+    text = corpus_text(source, path)  # refuses a file that is not usable text
     try:
         where.mkdir(parents=True, exist_ok=True)
         if text is None:

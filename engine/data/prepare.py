@@ -9,25 +9,28 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from corpora.cards import ANKI_PAIRS, AS_IS
+from corpora.cards import ANKI_PAIRS, AS_IS, Source
 from engine.data.textfile import LIMIT_TEXT, MAX_BYTES, decode, read_text_file
 from engine.errors import PoetuiError
 
 
-def corpus_text(how: str, path: Path) -> str | None:
-    """The corpus text made from ``path``; None when the file is the corpus as it is (after
-    checking that it reads as text, so a bad file is refused when added, not when trained)."""
-    if how == AS_IS:
+def corpus_text(source: Source, path: Path) -> str | None:
+    """The corpus text made from ``path``, the user's or downloaded copy of ``source``; None
+    when the file is the corpus as it is (after checking that it reads as text, so a bad file
+    is refused when added, not when trained)."""
+    if source.prepare == AS_IS:
         read_text_file(path)
         return None
-    if how == ANKI_PAIRS:
-        return anki_pairs(path)
-    raise ValueError(f"unknown preparation {how!r}")
+    if source.prepare == ANKI_PAIRS:
+        return anki_pairs(path, source.file_name)
+    raise ValueError(f"unknown preparation {source.prepare!r}")
 
 
-def anki_pairs(path: Path) -> str:
+def anki_pairs(path: Path, archive_name: str) -> str:
     """english<TAB>french lines from an Anki archive (``fra-eng.zip``) or its sentence file."""
-    text = _archive_member(path) if zipfile.is_zipfile(path) else read_text_file(path)
+    sentences = sentence_file(archive_name)
+    text = _archive_member(path, archive_name) if zipfile.is_zipfile(path) \
+        else read_text_file(path)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     pairs = []
@@ -36,20 +39,30 @@ def anki_pairs(path: Path) -> str:
         if len(columns) >= 2 and columns[0].strip() and columns[1].strip():
             pairs.append(f"{columns[0].strip()}\t{columns[1].strip()}")
     if not pairs:
-        raise PoetuiError(f"{path} has no english<TAB>french lines; give the Anki archive "
-                          "(fra-eng.zip) or the fra.txt inside it.")
+        raise PoetuiError(f"{path} has no english<TAB>translation lines; give the Anki "
+                          f"archive ({archive_name}) or the {sentences} inside it.")
     return "\n".join(pairs) + "\n"
 
 
-def _archive_member(path: Path) -> str:
-    """The sentence file of an Anki archive: its one .txt that is not the ``_about.txt``."""
+def sentence_file(archive_name: str) -> str:
+    """The sentence file an Anki archive holds at its top: ``fra.txt`` in ``fra-eng.zip``."""
+    return archive_name.split("-", 1)[0].removesuffix(".zip") + ".txt"
+
+
+def _archive_member(path: Path, archive_name: str) -> str:
+    """The sentence file of an Anki archive, found by its name at the archive's top level.
+
+    Any other archive is not what the card describes, whatever its members hold: a member
+    elsewhere (in a folder, or named ``../x.txt``) is refused, never taken for the sentences.
+    Members are only ever read into memory, so no name in an archive can write anywhere."""
+    expected = sentence_file(archive_name)
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if m.filename.endswith(".txt")
-                       and not Path(m.filename).name.startswith("_") and not m.is_dir()]
+            members = [m for m in archive.infolist() if m.filename == expected]
             if len(members) != 1:
-                raise PoetuiError(f"{path} does not hold one sentence file (like fra.txt); give "
-                                  "the Anki archive fra-eng.zip or the fra.txt inside it.")
+                raise PoetuiError(f"{path} is not the Anki archive {archive_name}: it does not "
+                                  f"hold one {expected} at its top level; give that archive "
+                                  f"or the {expected} inside it.")
             member = members[0]
             # The size in the archive's directory bounds what is read: a zip bomb is refused
             # before it is inflated.

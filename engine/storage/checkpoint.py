@@ -86,23 +86,32 @@ def save(
             write_json_atomic(model_dir / f"{w}.json", pointer_data)
         for w in {"latest", "best"} - set(which):
             path = model_dir / f"{w}.json"
-            if path.exists() and read_pointer(path) is None:
-                # Repair a damaged pointer with what stands in for it, so pruning resumes.
-                write_json_atomic(path, pointer(model_dir, w))
+            p = read_pointer(path) if path.exists() else None
+            if p is None or not (root / p["dir"]).is_dir():
+                # Repair a damaged, deleted or dangling pointer with what stands in for it, so
+                # pruning resumes and keeps what it names.
+                stand_in = pointer(model_dir, w)
+                if stand_in is not None:
+                    write_json_atomic(path, stand_in)
     except OSError as exc:
         raise write_failure(exc, model_dir, "the previous checkpoint is intact") from None
     _prune(model_dir)
 
 
 def _prune(model_dir: Path) -> None:
-    """Delete checkpoint folders no pointer names; never while a pointer cannot be read."""
+    """Delete checkpoint folders no pointer leads to; never while a pointer cannot be read."""
     keep = set()
     for which in ("latest", "best"):
         path = model_dir / f"{which}.json"
-        if path.exists():
-            p = read_pointer(path)
-            if p is None:
-                return  # what is unreadable might name any folder: keep them all
+        if path.exists() and read_pointer(path) is None:
+            return  # what is unreadable might name any folder: keep them all
+        try:
+            # Where every reader is led: the pointer, or what stands in for a deleted one or
+            # one whose folder is gone; that folder must outlive the pruning.
+            p = pointer(model_dir, which)
+        except PoetuiError:
+            return
+        if p is not None:
             keep.add(p["dir"])
     for entry in (model_dir / "ckpt").iterdir():
         if entry.name not in keep and not entry.name.startswith("."):
