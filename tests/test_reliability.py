@@ -302,3 +302,20 @@ def test_a_true_bug_still_leaves_a_log(poetui_home):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 2 and "unexpected error" in result.stderr
     assert "details are in" in result.stderr
+
+
+def test_an_app_crash_is_one_sentence_and_a_log(poetui_home):
+    """A bug inside the app: a non-zero exit and one sentence naming the log, never a
+    traceback over the user's terminal."""
+    code = ("import sys; from textual.app import App; import tui.app as a;"
+            "from tui.screens.library import LibraryScreen;"
+            "LibraryScreen.on_mount = lambda self: 1 / 0;"
+            "a.PoetuiApp.run = lambda self: App.run(self, headless=True);"
+            "sys.exit(a.run_app())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith("poetui: ") and result.stderr.count("\n") == 1
+    assert "crash.log" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "ZeroDivisionError" not in result.stderr
+    assert "ZeroDivisionError" in (poetui_home / "crash.log").read_text(encoding="utf-8")

@@ -7,10 +7,12 @@ first; screens that need torch load it in a thread worker.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from rich.console import Console
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -41,6 +43,10 @@ class PoetuiApp(App):
 
     def __init__(self, attach: str | None = None) -> None:
         super().__init__()
+        # A crash's traceback is kept for the crash log, not printed over the user's terminal
+        # (run_app says in one sentence where it went).
+        self.error_console = Console(file=io.StringIO(), markup=False, highlight=False,
+                                     width=100, color_system=None)
         self.attach_to = attach
         # Runs this session started or watched: quitting with one alive asks detach or stop.
         self.watched_runs: set[str] = set()
@@ -213,5 +219,13 @@ def run_app(attach: str | None = None) -> int:
                   "train it further.", file=sys.stderr)
             return 1
         attach = name
-    PoetuiApp(attach=attach).run()
+    app = PoetuiApp(attach=attach)
+    app.run()
+    if app.return_code:  # an unexpected error ended the app
+        from tui.crash import crash_sentence, write_crash_log
+
+        log = write_crash_log(app.error_console.file.getvalue() or "(no traceback)")
+        print(f"poetui: the app stopped on an unexpected error; {crash_sentence(log)}",
+              file=sys.stderr)
+        return 2
     return 0
