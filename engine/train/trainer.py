@@ -3,9 +3,11 @@
 A ``Trainer`` receives what it trains (model, vocabulary, the corpus kind, batches, validation
 ids, settings; ``engine.train.assemble`` puts those together from a model folder) and runs the loop
 in small steps: take commands, one optimiser step, the side jobs that fall due (evaluate,
-sample, checkpoint), and the finish. ``run(emit, control)`` calls ``emit(event)`` for every
-step, evaluation, sample, checkpoint, state change and the end, and ``control()`` a few times
-a second for commands (pause, resume, stop, checkpoint, sample) from whoever is watching.
+sample, checkpoint), and the finish. ``run(emit, control, at_once)`` calls ``emit(event)`` for
+every step, evaluation, sample, checkpoint, state change and the end, ``control()`` a few times
+a second for commands (pause, resume, stop, checkpoint, sample) from whoever is watching, and
+hands the side jobs that write nothing and cannot look at a flag (a live sample, translation
+scores) to ``at_once``, which may end them early for a stop.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -43,6 +46,9 @@ from engine.storage import checkpoint
 from engine.train.evaluate import validation_loss
 
 Emit = Callable[[Event], None]
+T = TypeVar("T")
+# Runs work that writes nothing: (True, its result), or (False, None) when a stop cut it short.
+AtOnce = Callable[[Callable[[], T]], tuple[bool, T | None]]
 MAX_REWINDS = 3  # divergences a run recovers from before it gives up
 QUALITY_ITEMS = 500  # held-out items a translation model is scored on at each evaluation
 
@@ -84,7 +90,9 @@ class Trainer:
         self.paused = self.stopping = False
         self.activity = "training"  # or "evaluating": the state a resume from pause returns to
         self._control: Callable[[], list[str]] | None = None
+        self._at_once: AtOnce = _whole
         self._last_poll = 0.0
+        self._loss: float | None = None  # the last step's
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -186,7 +194,8 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------------
 
-    def run(self, emit: Emit, control: Callable[[], list[str]] | None = None) -> DoneEvent:
+    def run(self, emit: Emit, control: Callable[[], list[str]] | None = None,
+            at_once: AtOnce | None = None) -> DoneEvent:
         if self.progress() >= 1.0:
             raise PoetuiError(
                 f"Model '{self.name}' has already used its whole budget; give a larger "
@@ -195,6 +204,7 @@ class Trainer:
         self.model.train()
         self.paused = self.stopping = False
         self._control = control
+        self._at_once = at_once or _whole
         self._next_eval = (math.floor(self.progress() * 10) + 1) / 10
         self._next_checkpoint = self.wall + self.config.checkpoint_minutes * 60
         self._recent: deque[tuple[int, float]] = deque(maxlen=20)  # (tokens, seconds)
@@ -335,7 +345,7 @@ class Trainer:
             self.save(emit, ("latest",))
         if checkpoint_due:
             self._next_checkpoint = self.wall + cfg.checkpoint_minutes * 60
-        if cfg.sample_every and self.step % cfg.sample_every == 0:
+        if cfg.sample_every and self.step % cfg.sample_every == 0 and not self.stopping:
             self.sample(emit)
 
     def _finish(self, emit: Emit) -> DoneEvent:
@@ -354,7 +364,17 @@ class Trainer:
             result = validation_loss(self.kept_model, self.kind, batches, self.device,
                                      self.precision, lambda: self._take_commands(emit))
             test = result[0] if result is not None else None
-        done = DoneEvent(
+        done = self._done(reason, val, test)
+        emit(done)
+        return done
+
+    def stopped_early(self) -> DoneEvent:
+        """The end of a run stopped before it began: where it stands, nothing trained or
+        saved."""
+        return self._done("stopped", self.last_val)
+
+    def _done(self, reason: str, val: float | None, test: float | None = None) -> DoneEvent:
+        return DoneEvent(
             model=self.name, steps=self.step, test_loss=test,
             test_perplexity=None if test is None else math.exp(min(test, 700.0)),
             epochs=round(self.epoch + self.position / len(self.batches), 3),
@@ -362,8 +382,6 @@ class Trainer:
             tokens_per_second=self.tokens_seen / max(self.elapsed, 1e-9),
             elapsed=self.wall, reason=reason,
         )
-        emit(done)
-        return done
 
     # -- the side jobs -----------------------------------------------------------------------
 
@@ -385,9 +403,13 @@ class Trainer:
         best = self.best_val is None or val < self.best_val
         if best:
             self.best_val = val
-        # Translation: chrF of a few hundred held-out pairs, so the user sees it learn.
-        scores = self.kind.quality(self.kept_model, self.vocab, self.val_ids[:QUALITY_ITEMS])
+        # Translation: chrF of a few hundred held-out pairs, so the user sees it learn. Seconds
+        # of decoding: a stop ends them, and this evaluation is saved without its chrF.
+        scored, scores = self._at_once(
+            lambda: self.kind.quality(self.kept_model, self.vocab, self.val_ids[:QUALITY_ITEMS]))
         self.model.train()
+        if not scored:
+            self.stopping, scores = True, {}
         self.last_chrf = scores.get("chrf")
         emit(EvalEvent(self.step, val, math.exp(min(val, 50)), val / math.log(2), best,
                        scores.get("chrf")))
@@ -396,12 +418,20 @@ class Trainer:
         return val
 
     def sample(self, emit: Emit) -> None:
-        items = self.kind.live_items(self.kept_model, self.vocab, self.val_ids,
-                                     self.config.sample_length, self.config.seed + self.step)
+        def write() -> tuple[list[str], float | None]:
+            items = self.kind.live_items(self.kept_model, self.vocab, self.val_ids,
+                                         self.config.sample_length, self.config.seed + self.step)
+            # Does it write or copy? Against the training text, built into a set on the first
+            # sample of the run and kept, so each sample after costs only its own few n-grams.
+            return items, self.novelty.score(items) if self.novelty else None
+
+        # Writing and indexing the training text can take seconds: a stop ends them.
+        written, result = self._at_once(write)
         self.model.train()  # a translator puts the model in eval mode
-        # Does it write or copy? Against the training text, built into a set on the first
-        # sample of the run and kept, so each sample after costs only its own few n-grams.
-        novelty = self.novelty.score(items) if self.novelty else None
+        if not written:
+            self.stopping = True
+            return
+        items, novelty = result
         emit(SampleEvent(self.step, self.kind.separator.join(items), novelty))
 
     def save(self, emit: Emit, which: tuple[str, ...]) -> None:
@@ -428,3 +458,8 @@ class Trainer:
         checkpoint.save(self.dir, self.kept_model, state, trainer_state, which)
         for w in which:
             emit(CheckpointEvent(self.step, w))
+
+
+def _whole(work: Callable[[], T]) -> tuple[bool, T]:
+    """``work`` run to its end: the side jobs of a run that has no stop signals."""
+    return True, work()

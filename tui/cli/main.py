@@ -211,13 +211,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         def listener(event) -> None:
             print(json.dumps({"model": model_dir.name, **to_dict(event)}), flush=True)
 
-        run_training(model_dir, shown(listener), stop, changes)
+        run_training(model_dir, shown(listener), stop, changes, new=not args.resume)
         return 0
 
     from tui.cli.progress import TrainingProgress
 
     with TrainingProgress(model) as progress:
-        done = run_training(model_dir, shown(progress.update), stop, changes)
+        done = run_training(model_dir, shown(progress.update), stop, changes,
+                            new=not args.resume)
     if not stop.hung_up:
         progress.summary(done, "translate" if model.translates else "sample")
     return 0
