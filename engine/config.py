@@ -21,6 +21,14 @@ CLIP_MODES = ("norm", "value")  # norm: global norm; value: element-wise, as the
 PRECISIONS = ("auto", "bf16", "fp32")
 BUDGETS = ("steps", "epochs", "minutes")
 MAX_SEED = 2**63 - 1  # what torch.manual_seed and numpy accept alike
+# The largest budgets accepted: beyond any run one machine finishes (a billion steps is weeks
+# even for the tiniest model), so a larger number is a typo that would train "0 %" forever.
+MAX_BUDGET = {"steps": 1_000_000_000, "epochs": 1_000_000, "minutes": 525_600}
+BUDGET_LIMIT_WORDS = {"steps": "1,000,000,000 steps", "epochs": "1,000,000 epochs",
+                      "minutes": "525,600 minutes (a year)"}
+# The widest beam search offered: the search costs width × length decoder steps per sentence,
+# so 1,000,000 ran for minutes without a word; beyond a few dozen a wider beam rarely helps.
+MAX_BEAM = 64
 
 
 @dataclass
@@ -51,11 +59,19 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, not {self.cell!r}")
-        if not all(isinstance(v, int) for v in (self.layers, self.hidden, self.embed)) \
-                or self.layers < 1 or self.hidden < 1 or self.embed < 0:
-            raise ValueError("layers and hidden must be whole numbers of at least 1")
-        if not all(0.0 <= p < 1.0 for p in (self.dropout, self.embed_dropout, self.weight_drop)):
-            raise ValueError("dropout must be in [0, 1)")
+        # Each sentence names the one setting that is wrong: "layers and hidden" for a bad
+        # embedding size sent people to the wrong option.
+        for value, what, least in ((self.layers, "the number of layers", 1),
+                                   (self.hidden, "the hidden size", 1),
+                                   (self.embed, "the embedding size", 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                allowed = "of at least 1" if least else "of 0 or more (0: the hidden size)"
+                raise ValueError(f"{what} must be a whole number {allowed}, not {value!r}")
+        for value, what in ((self.dropout, "the dropout"),
+                            (self.embed_dropout, "the embedding dropout"),
+                            (self.weight_drop, "the weight drop")):
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{what} must be at least 0 and below 1, not {value!r}")
         if self.arch not in ("lm", "seq2seq"):
             raise ValueError(f"arch must be lm or seq2seq, not {self.arch!r}")
         if self.arch == "seq2seq" and (self.cell != "lstm" or self.tie_weights):
@@ -152,8 +168,20 @@ class TrainConfig:
             raise PoetuiError("The steps budget is a whole number of steps.")
         for name in BUDGETS:
             value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and value > 0):
+            if value is None:
+                continue
+            # Compared, not converted: math.isfinite of a 400-digit whole number overflows.
+            if value != value or not value > 0:
                 raise PoetuiError(f"The {name} budget must be a number above 0 (not {value}).")
+            if value > MAX_BUDGET[name]:
+                raise PoetuiError(f"The {name} budget can be at most {BUDGET_LIMIT_WORDS[name]}; "
+                                  "give a smaller one.")
+        for name, what, zero in (("eval_every", "evaluation", "evaluate ten times over the budget"),
+                                 ("sample_every", "sample", "sample with every evaluation")):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise PoetuiError(f"The {what} interval is a whole number of steps: 1 or more, "
+                                  f"or 0 to {zero} (not {value}).")
         if not 0 <= self.seed <= MAX_SEED:
             raise PoetuiError(f"The seed must be between 0 and {MAX_SEED}.")
         for name in ("clip", "weight_decay", "min_lr_ratio", "beta2", "decay",
@@ -191,10 +219,13 @@ class SampleConfig:
 
     def __post_init__(self) -> None:
         if not self.greedy and not (self.temperature > 0 and math.isfinite(self.temperature)):
-            raise ValueError("temperature must be above 0 (or use greedy)")
+            raise ValueError("the temperature must be a finite number above 0, such as 0.8 "
+                             f"(not {self.temperature}), or choose greedy decoding")
         if not 0.0 < self.top_p <= 1.0:
-            raise ValueError("top-p must be in (0, 1]")
-        if self.top_k < 0 or self.length < 0:
-            raise ValueError("top-k and length cannot be negative")
+            raise ValueError(f"top-p must be above 0 and at most 1 (not {self.top_p})")
+        if self.top_k < 0:
+            raise ValueError(f"top-k must be 0 (no limit) or more (not {self.top_k})")
+        if self.length < 1:  # 0 wrote nothing and said nothing
+            raise ValueError(f"the length must be at least 1 token (not {self.length})")
         if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
             raise ValueError(f"the seed must be between 0 and {MAX_SEED}")

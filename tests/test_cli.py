@@ -47,7 +47,7 @@ def test_train_sample_eval_models_on_the_builtin_corpus(tmp_path):
     assert [m["name"] for m in listed] == ["docs"] and listed[0]["steps"] == 40
     assert "docs" in poetui("models", "info", "docs").stdout
     poetui("models", "rename", "docs", "prose")
-    poetui("models", "rm", "prose")
+    poetui("models", "rm", "prose", "--yes")  # not a terminal: deleting needs --yes
     assert "No models yet" in poetui("models").stdout
 
 

@@ -9,8 +9,9 @@ training ran 10–30× slower than on one thread. So a run
 - measures again every few seconds as it trains, since other work starts and stops,
 - and asks OpenMP to put waiting threads to sleep soon rather than spin on a shared core.
 
-A user's ``--threads N`` fixes the count instead. Torch-free: the worker calls ``prepare_env``
-before PyTorch loads, and hands ``set_threads`` to whatever applies the count.
+A user's ``--threads N`` fixes the count instead (at most the usable cores). Torch-free: the
+worker calls ``prepare_env`` before PyTorch loads, and hands ``set_threads`` to whatever applies
+the count.
 """
 
 from __future__ import annotations
@@ -129,7 +130,9 @@ class ThreadGovernor:
         self.threads = 0
         self.meter = LoadMeter()
         if self.fixed:
-            self._set(requested)
+            # More threads than cores only wait at barriers for each other (1000 on 2 cores
+            # trained 15 times slower); the CLI tells the user when it caps a request.
+            self._set(min(requested, self.cores))
         else:
             time.sleep(MEASURE_SECONDS)
             self._set(fair_share(self.cores, self.meter.others()))

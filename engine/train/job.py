@@ -78,6 +78,11 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
     if int(settings.get("max_vocab", 0)) < 0:
         raise PoetuiError("The vocabulary cap is a number of words: give 1 or more (or 0 for no "
                           "cap).")
+    min_freq = settings.get("min_freq", 1)
+    # 0 or less kept every word, as 1 does, and said nothing: a sign of a mistaken setting.
+    if isinstance(min_freq, bool) or not isinstance(min_freq, int) or min_freq < 1:
+        raise PoetuiError(f"The minimum word frequency is how often a word must occur to be kept: "
+                          f"a whole number of 1 or more (not {min_freq}).")
     kind = corpus.kind
     settings.update(kind.model_settings())
     train_part = corpus.split()[0]

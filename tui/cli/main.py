@@ -15,10 +15,12 @@ import traceback
 from pathlib import Path
 
 from engine.config import (
+    BUDGET_LIMIT_WORDS,
     CELLS,
     CLIP_MODES,
     KINDS,
     LEVELS,
+    MAX_BEAM,
     OPTIMIZERS,
     PRECISIONS,
     SCHEDULES,
@@ -61,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--kind", choices=KINDS,
                    help="the corpus shape (default: guessed)")
     t.add_argument("--level", choices=LEVELS)
-    t.add_argument("--min-freq", type=int, help="word level: rarer words become <unk>")
+    t.add_argument("--min-freq", type=int, help="word level: words seen fewer times (1 or "
+                   "more) become <unk>")
     t.add_argument("--max-vocab", type=int, metavar="N",
                    help="word level: only the N most frequent words (PTB's 10000); the rest "
                         "become <unk>")
@@ -88,16 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--clip", type=float)
     t.add_argument("--clip-mode", choices=CLIP_MODES)
     budget = t.add_mutually_exclusive_group()
-    budget.add_argument("--minutes", type=float)
-    budget.add_argument("--epochs", type=float)
-    budget.add_argument("--steps", type=int)
-    t.add_argument("--eval-every", type=int, help="steps between validations")
-    t.add_argument("--sample-every", type=int, help="steps between live samples")
+    budget.add_argument("--minutes", type=float,
+                        help=f"train this long, at most {BUDGET_LIMIT_WORDS['minutes']}")
+    budget.add_argument("--epochs", type=float,
+                        help=f"train this many epochs, at most {BUDGET_LIMIT_WORDS['epochs']}")
+    budget.add_argument("--steps", type=int,
+                        help=f"train this many steps, at most {BUDGET_LIMIT_WORDS['steps']}")
+    t.add_argument("--eval-every", type=int, help="steps between validations (0: ten times "
+                   "over the budget)")
+    t.add_argument("--sample-every", type=int, help="steps between live samples (0: with "
+                   "every validation)")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="cpu, cuda, mps (default: the fastest available)")
     t.add_argument("--precision", choices=PRECISIONS)
-    t.add_argument("--threads", type=int, help="CPU threads to train with (default: the cores "
-                   "other work leaves free, checked as it trains)")
+    t.add_argument("--threads", type=int, help="CPU threads to train with, at most the usable "
+                   "cores (default: the cores other work leaves free, checked as it trains)")
     t.add_argument("--resume", action="store_true", help="continue training --name")
     t.add_argument("--detach", action="store_true", help="train in the background; "
                    "`poetui attach` shows it")
@@ -128,21 +136,24 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="a model's loss on any text file")
     e.add_argument("name")
     e.add_argument("file")
-    e.add_argument("--beam", type=int, default=0, help="translation models: score beam "
-                   "search of this width instead of greedy decoding")
+    e.add_argument("--beam", type=int, help="translation models: score beam search of this "
+                   f"width (1 to {MAX_BEAM}) instead of greedy decoding (without --beam)")
     e.add_argument("--json", action="store_true")
 
     tr = sub.add_parser("translate", help="translate with a model trained on pairs, streamed")
     tr.add_argument("name")
     tr.add_argument("text", nargs="?", help="the sentence (default: each line of stdin)")
-    tr.add_argument("--beam", type=int, default=0, help="beam search of this width")
+    tr.add_argument("--beam", type=int, help=f"beam search of this width (1 to {MAX_BEAM}; "
+                    "default: greedy decoding)")
     tr.add_argument("--n-best", type=int, default=1, help="with --beam: how many "
-                    "translations, best first, with their scores")
+                    f"translations (1 to {MAX_BEAM}), best first, with their scores")
 
     m = sub.add_parser("models", help="list, inspect, rename or delete models")
     m.add_argument("action", nargs="?", choices=["list", "info", "rm", "rename"], default="list")
     m.add_argument("names", nargs="*")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--yes", action="store_true", help="rm: delete without asking (needed when "
+                   "stdin is not a terminal)")
 
     c = sub.add_parser("corpus", help="list, describe, download or add corpora",
                        description="list: every corpus and its state; info NAME|PATH; "
@@ -190,6 +201,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         ensure_downloaded(args.corpus)  # a catalog corpus not cached yet: fetched first
         model_dir = job.create_model(args.corpus, args.name, args.preset, **overrides)
+    _threads_notice(args.threads)
     if args.detach:
         return _detach(model_dir, changes)
     model = store.summary(model_dir.name)
@@ -224,6 +236,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _threads_notice(requested: int | None) -> None:
+    """The trainer caps a thread count above the usable cores (engine.nn.threads); a notice,
+    not a refusal, since the same model may train later on a larger machine."""
+    from engine.nn.threads import usable_cores
+
+    cores = usable_cores()
+    if requested is not None and requested > cores:
+        print(f"Only {cores} CPU core{'s' if cores > 1 else ''} can be used here, so training "
+              f"uses {cores} thread{'s' if cores > 1 else ''}, not {requested:,}.",
+              file=sys.stderr)
+
+
 def _detach(model_dir: Path, changes: dict | None) -> int:
     """Train in the background process the app uses; it outlives this terminal."""
     from engine.storage.runlock import is_locked
@@ -241,16 +265,19 @@ def _detach(model_dir: Path, changes: dict | None) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from engine.loading import load_model
-
     try:
         config = SampleConfig(length=args.length, temperature=args.temperature,
                               top_k=args.top_k, top_p=args.top_p, greedy=args.greedy,
                               seed=args.seed, stop=args.stop)
     except ValueError as exc:
         raise PoetuiError(f"Bad sampling setting: {exc}.") from None
+    if args.count < 1:  # 0 printed an empty line and succeeded
+        raise PoetuiError(f"--count is how many samples to write: give 1 or more (not "
+                          f"{args.count}).")
     for flag, text in (("--prime", args.prime), ("--stop", args.stop or "")):
         _check_utf8(flag, text)
+    from engine.loading import load_model  # PyTorch, after the checks: a refusal is at once
+
     loaded = load_model(args.name)
     sampler = loaded.sampler()
     prime = sampler.prime(args.prime)
@@ -297,14 +324,12 @@ def _check_utf8(flag: str, text: str) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from engine.train.evaluate import evaluate_file
-
-    if args.beam < 0:
-        raise PoetuiError("--beam is a beam width: 1 or more (0: greedy).")
+    _check_beam(args.beam)
+    from engine.train.evaluate import evaluate_file  # PyTorch, after the check
     from tui.cli.progress import task_progress
 
     with task_progress() as progress:  # on a terminal's stderr only: stdout is the result
-        result = evaluate_file(args.name, args.file, beam=args.beam, progress=progress)
+        result = evaluate_file(args.name, args.file, beam=args.beam or 0, progress=progress)
     if args.json:
         print(json.dumps(result))
         return 0
@@ -312,17 +337,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
           f"{result['bits_per_token']:.3f} bits/token, perplexity {result['perplexity']:.2f} "
           f"over {result['tokens']:,} tokens ({result['oov']:,} outside the vocabulary)")
     if "chrf" in result:
-        decoding = f"beam {args.beam}" if args.beam > 1 else "greedy"
+        decoding = f"beam {args.beam}" if args.beam and args.beam > 1 else "greedy"
         print(f"translations ({decoding}): chrF {result['chrf']:.3f}, BLEU "
               f"{result['bleu']:.3f}, exact match {result['exact']:.1%}")
     return 0
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    from engine.loading import load_model
+    _check_beam(args.beam, args.n_best)
+    from engine.loading import load_model  # PyTorch, after the check
 
-    if args.beam < 0 or args.n_best < 1:
-        raise PoetuiError("--beam is a width of 1 or more, and --n-best at least 1.")
+    beam = args.beam or 0
     translator = load_model(args.name).translator()
     lines = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
     told: set[str] = set()
@@ -332,9 +357,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
         if source.notice and source.notice not in told:  # said once, then dropped
             told.add(source.notice)
             print(source.notice, file=sys.stderr)
-        if args.beam > 1 or args.n_best > 1:
-            for text, score in translator.beam(source, max(args.beam, args.n_best),
-                                               args.n_best):
+        if beam > 1 or args.n_best > 1:
+            for text, score in translator.beam(source, max(beam, args.n_best), args.n_best):
                 print(f"{score:8.3f}  {text}" if args.n_best > 1 else text, flush=True)
             continue
         for piece in translator.stream(source):
@@ -342,6 +366,18 @@ def cmd_translate(args: argparse.Namespace) -> int:
             sys.stdout.flush()
         sys.stdout.write("\n")
     return 0
+
+
+def _check_beam(beam: int | None, n_best: int = 1) -> None:
+    """One limit for `translate` and `eval`, checked before a model loads: the search costs
+    width × length decoder steps per sentence, so a million-wide beam ran for minutes in
+    silence. 0 meant greedy without --help saying so; leaving --beam out is greedy now."""
+    if beam is not None and not 1 <= beam <= MAX_BEAM:
+        raise PoetuiError(f"--beam is a beam width from 1 to {MAX_BEAM} (not {beam}); leave it "
+                          "out for greedy decoding.")
+    if not 1 <= n_best <= MAX_BEAM:
+        raise PoetuiError(f"--n-best is how many translations to show: 1 to {MAX_BEAM} (not "
+                          f"{n_best}).")
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -383,12 +419,27 @@ def cmd_models(args: argparse.Namespace) -> int:
         else:
             console.print(_info_table(folder))
     elif args.action == "rm":
-        store.delete(args.names[0])
-        print(f"Deleted model '{args.names[0]}'.")
+        name = args.names[0]
+        store.existing(name)  # a wrong name is its sentence before any question
+        if not args.yes and not _confirmed(name):
+            raise PoetuiError(f"Nothing was deleted; model '{name}' is kept.")
+        store.delete(name)
+        print(f"Deleted model '{name}'.")
     else:
         store.rename(*args.names)
         print(f"Renamed '{args.names[0]}' to '{args.names[1]}'.")
     return 0
+
+
+def _confirmed(name: str) -> bool:
+    """Asked on a terminal; with stdin not a terminal (a script, a pipe) nobody can answer, and
+    a deletion cannot be undone, so it needs --yes."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise PoetuiError(f"Deleting model '{name}' cannot be undone and there is no terminal to "
+                          f"confirm it; run `poetui models rm {name} --yes` to delete it.")
+    print(f"Delete model '{name}' and all its checkpoints? This cannot be undone. [y/N] ",
+          end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def _info_table(folder):
