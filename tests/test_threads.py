@@ -62,5 +62,5 @@ def test_a_busy_process_takes_a_core_away():
 
 
 def test_thread_counts_below_zero_are_refused(pattern_file):
-    with pytest.raises(PoetuiError, match="--threads"):
+    with pytest.raises(PoetuiError, match="thread count"):
         job.create_model(str(pattern_file), name="t", threads=-1, steps=1)

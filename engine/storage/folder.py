@@ -10,6 +10,7 @@ with the one sentence that says so, and only deleting it is offered.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from functools import cached_property
@@ -314,6 +315,42 @@ def _number(value: object, kind: type) -> float | int | None:
     """A pointer's figure, or None when it is missing or not a number."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     return kind(value) if ok else None
+
+
+class KeptSettings:
+    """A folder's ``model.json`` as it is now, kept so that a run which fails before it saves
+    anything can put it back: under a second name (a hard link, so a full disk needs no room
+    for it, and putting it back is a rename), or as bytes where the filesystem has no links."""
+
+    def __init__(self, path: Path) -> None:
+        self.meta = path / META
+        self.kept: Path | None = path / f".{META}.before-run"
+        self.data: bytes | None = None
+        self.kept.unlink(missing_ok=True)  # from a run that was killed: stale
+        try:
+            os.link(self.meta, self.kept)
+        except OSError:
+            self.kept, self.data = None, self.meta.read_bytes()
+
+    def restore(self) -> None:
+        if self.kept is not None:
+            os.replace(self.kept, self.meta)
+            self.kept = None
+        elif self.data is not None:
+            tmp = self.meta.with_name(f".{META}.{os.getpid()}.tmp")
+            try:
+                with open(tmp, "wb") as f:
+                    f.write(self.data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.meta)
+            finally:
+                tmp.unlink(missing_ok=True)
+
+    def drop(self) -> None:
+        if self.kept is not None:
+            self.kept.unlink(missing_ok=True)
+            self.kept = None
 
 
 def write_settings(path: Path, meta: dict) -> None:

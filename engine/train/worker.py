@@ -25,14 +25,11 @@ from engine.errors import PoetuiError, write_failure
 from engine.events import DoneEvent, ErrorEvent, Event
 from engine.files import read_json
 from engine.storage import pointers, store
-from engine.storage.folder import META
+from engine.storage.folder import KeptSettings
 from engine.storage.runlock import RunLock
 from engine.storage.runstore import RunWriter
 
 LOG = "worker.log"
-# model.json as it was before a resume changed it: a second name for the same file, so that
-# putting it back after a failure needs no space on a disk that may be full.
-KEPT = f".{META}.before-run"
 T = TypeVar("T")
 
 
@@ -189,8 +186,7 @@ class _Undo:
     def __init__(self, model_dir: Path, new: bool) -> None:
         self.dir, self.new = model_dir, new
         self.saved = False  # a checkpoint of this run is on disk: keep everything
-        self.kept: Path | None = None
-        self.kept_text: bytes | None = None  # where the filesystem has no second names
+        self.kept: KeptSettings | None = None  # model.json as it was before the changes
         self.latest: dict | None = None
         self.held = False  # only a run that holds the lock may put anything back
 
@@ -200,14 +196,8 @@ class _Undo:
         self.latest = _latest(self.dir)
 
     def keep_settings(self) -> None:
-        """Before the changes are written: keep model.json as it is under a second name."""
-        kept = self.dir / KEPT
-        kept.unlink(missing_ok=True)  # from a run that was killed: stale
-        try:
-            os.link(self.dir / META, kept)
-            self.kept = kept
-        except OSError:
-            self.kept_text = (self.dir / META).read_bytes()
+        """Before the changes are written: keep model.json as it is."""
+        self.kept = KeptSettings(self.dir)
 
     def changed(self) -> bool:
         # A checkpoint whose event was lost (its pointer written, then the run store failed)
@@ -237,26 +227,11 @@ class _Undo:
                     shutil.rmtree(gone, ignore_errors=True)
                     return
                 if self.kept is not None:
-                    os.replace(self.kept, self.dir / META)  # a rename: no space needed
-                    self.kept = None
-                elif self.kept_text is not None:
-                    _write_bytes_atomic(self.dir / META, self.kept_text)
+                    self.kept.restore()
             if self.kept is not None:
-                self.kept.unlink()
+                self.kept.drop()
         except OSError:
             pass  # the failure's own sentence is what the user needs; this is best effort
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _latest(model_dir: Path) -> dict | None:
