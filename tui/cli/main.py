@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import time
 import traceback
 from pathlib import Path
 
@@ -507,32 +505,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 — the user sees one sentence, the log the detail
-        log = _crash_log()
-        where = f"details are in {log}" if log else "no log could be written"
-        print(f"poetui: unexpected error ({type(exc).__name__}: {exc}); {where}.",
+        from tui.crash import crash_sentence, write_crash_log
+
+        log = write_crash_log(traceback.format_exc())
+        print(f"poetui: unexpected error ({type(exc).__name__}: {exc}); {crash_sentence(log)}",
               file=sys.stderr)
         return 2
-
-
-def _crash_log() -> Path | None:
-    """Where the detail of a true bug went: the data folder, or the temporary folder when that
-    one cannot take it (a full disk must not swallow the log too)."""
-    import tempfile
-
-    from engine import paths
-
-    detail = f"--- {time.ctime()}\n{traceback.format_exc()}\n"
-    for path in (paths.home() / "crash.log", Path(tempfile.gettempdir()) / "poetui-crash.log"):
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(detail)
-                f.flush()
-                os.fsync(f.fileno())
-            return path
-        except OSError:
-            continue
-    return None
 
 
 if __name__ == "__main__":
