@@ -383,6 +383,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from engine.storage import store
+    from engine.storage.folder import RunState
     from tui.widgets import format as fmt
 
     console = Console()
@@ -397,6 +398,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         table = Table("name", "corpus", "model", "params", "steps", "best val", "state",
                       box=None, header_style="bold")
         for m in models:
+            if m.state is RunState.DAMAGED:  # nothing of it can be read but its name
+                table.add_row(m.name, *[fmt.DASH] * 5, m.state.words)
+                continue
             table.add_row(m.name, Path(m.corpus).name, m.size, f"{m.parameters:,}",
                           f"{m.steps:,}", fmt.loss(m.best_val_loss), m.state.words)
         console.print(table)
