@@ -243,11 +243,6 @@ class ModelFolder:
         """Where ``latest`` or ``best`` points (engine.storage.pointers: one recovery rule)."""
         return pointers.pointer(self.path, which)
 
-    def run_state(self) -> RunState:
-        if self.damaged:
-            return RunState.DAMAGED
-        return RunState.read(read_status(self.path), is_locked(self.path))
-
     def summary(self) -> ModelSummary:
         return self._summary
 
