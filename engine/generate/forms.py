@@ -2,8 +2,9 @@
 asks a constraint before each choice and masks everything else, so a form or an acrostic holds
 by construction, not by luck.
 
-A Tang five-character quatrain (五言絕句): four lines of five characters, `，` after lines 1
-and 3, `。` after lines 2 and 4 — after the title and its colon when the model writes titles.
+A Tang quatrain (絕句): four lines of five characters (五言) or seven (七言), `，` after lines 1
+and 3, `。` after lines 2 and 4 — after the title and its colon when the model writes titles. A
+regulated poem of eight lines (律詩) goes on in the same way; the checker reads both.
 """
 
 from __future__ import annotations
@@ -15,21 +16,51 @@ import numpy as np
 
 from engine.data.tokenizer import Vocab
 
-LINE, LINES = 5, 4
+SIZES = (5, 7)  # characters per line: 五言, 七言
+LINES = 4
 MAX_TITLE = 24  # characters a title may run to before its colon is forced
 ENDS = ("，", "。", "，", "。")
 PUNCTUATION = set("，。、；：？！,.;:?!「」『』（）() \n")
 
 
-def well_formed(poem: str) -> bool:
-    """Four lines of five characters with ，。，。 after them."""
-    if len(poem) != LINES * (LINE + 1):
-        return False
-    for i in range(LINES):
-        line = poem[i * (LINE + 1) : (i + 1) * (LINE + 1)]
-        if line[-1] != ENDS[i] or any(ch in PUNCTUATION for ch in line[:-1]):
+@dataclass(frozen=True)
+class Shape:
+    size: int  # characters per line
+    lines: int  # 4 (絕句) or 8 (律詩)
+
+
+def shape_of(poem: str) -> Shape | None:
+    """The shape of a well-formed poem: 4 or 8 lines of 5 or 7 characters, each line closed by
+    ， and 。 in turn; None for anything else."""
+    for size in SIZES:
+        for lines in (LINES, 2 * LINES):
+            if len(poem) == lines * (size + 1) and _lines_hold(poem, size, lines):
+                return Shape(size, lines)
+    return None
+
+
+def _lines_hold(poem: str, size: int, lines: int) -> bool:
+    for i in range(lines):
+        line = poem[i * (size + 1) : (i + 1) * (size + 1)]
+        if line[-1] != ENDS[i % 4] or any(ch in PUNCTUATION for ch in line[:-1]):
             return False
     return True
+
+
+def well_formed(poem: str, size: int | None = None) -> bool:
+    """A quatrain: four lines of five or seven characters (``size`` when given), ，。，。"""
+    shape = shape_of(poem)
+    return shape is not None and shape.lines == LINES and size in (None, shape.size)
+
+
+def layout(poem: str) -> tuple[int, int, int | None]:
+    """Where the next character of a poem written to the form goes: (line, column, size), the
+    size None while the first line is still open to five or seven characters."""
+    cut = next((i for i, ch in enumerate(poem) if ch in "，。"), None)
+    if cut is None:
+        return 0, len(poem), None
+    line, column = divmod(len(poem), cut + 1)
+    return line, column, cut
 
 
 def poem_part(record: str) -> str:
@@ -40,12 +71,19 @@ def poem_part(record: str) -> str:
 @dataclass
 class QuatrainForm:
     """Constrains a `title:poem` record (or a bare poem, ``titled=False``) to a quatrain, with
-    line i starting with ``heads[i]`` when an acrostic is asked for (藏頭詩)."""
+    line i starting with ``heads[i]`` when an acrostic is asked for (藏頭詩). The model's first
+    line says whether it writes five or seven characters a line (``size`` fixes it); ``lines``
+    8 asks for a regulated poem of eight lines."""
 
     vocab: Vocab
     heads: str = ""
     titled: bool = True
     form: bool = True  # False: only the acrostic is enforced
+    size: int | None = None
+    lines: int = LINES
+    # The share of the model's probability each masked choice removed, per token of the item
+    # being written (the sampler fills it in): what keeping to the form costs.
+    pruned: list[float] = field(default_factory=list, init=False)
     # Arrays, not lists: the sampler indexes the logits with them at every token, and a list
     # of 6,000 ids costs 15 ms a token to convert, an array nothing.
     _letters: np.ndarray = field(init=False)
@@ -59,12 +97,13 @@ class QuatrainForm:
         self._no_colon = np.array([i for i, t in enumerate(tokens) if t != ":"], dtype=np.int64)
         self._title = np.array([i for i, t in enumerate(tokens) if t not in self.vocab.specials
                                 and t not in PUNCTUATION], dtype=np.int64)  # letters and ':'
+        self._comma = self.vocab.index.get("，")
         unknown = [h for h in self.heads if h not in self.vocab.index]
-        if unknown or len(self.heads) > LINES:
+        if unknown or len(self.heads) > self.lines:
             from engine.errors import PoetuiError
 
             raise PoetuiError(
-                f"An acrostic takes up to {LINES} characters the model knows"
+                f"An acrostic takes up to {self.lines} characters the model knows"
                 + (f"; it has never seen {', '.join(map(repr, unknown))}." if unknown else ".")
             )
 
@@ -76,21 +115,25 @@ class QuatrainForm:
                 return self._letters
             return [colon] if len(written) >= MAX_TITLE else self._title
         poem = poem_part(written) if self.titled else written
+        size = self.size
         if self.form:
-            line, column = divmod(len(poem), LINE + 1)
+            line, column, size = layout(poem)
+            size = self.size or size
         else:  # lines end where the model puts their punctuation
             line = sum(ch in "，。" for ch in poem)
             column = 0 if not poem or poem[-1] in "，。" else 1
         # Free lines may hold anything but a second colon, which would start another title.
         free = self._no_colon if self.titled and colon is not None else None
-        if line >= LINES:
+        if line >= self.lines:
             return [self.vocab.eos_id] if self.form and self.vocab.eos_id is not None else free
         if column == 0 and line < len(self.heads):
             return [self.vocab.index[self.heads[line]]]
         if not self.form:
             return free
-        if column == LINE:
-            end = self.vocab.index.get(ENDS[line])
+        if size is None and column == min(SIZES) and self._comma is not None:
+            return np.append(self._letters, self._comma)  # five characters, or on to seven
+        if column == (size or max(SIZES)):
+            end = self.vocab.index.get(ENDS[line % 4])
             return [end] if end is not None else None
         return self._letters
 

@@ -34,6 +34,16 @@ class Opening(Protocol):
     def banned_first(self, vocab: Vocab, prime_ids: list[int]) -> list[int]: ...
 
 
+class Constraint(Protocol):
+    """What the sampler asks of a decoding constraint (engine.generate.forms): the token ids
+    allowed next, given the text written so far (None: any), and a list it fills with the
+    share of the model's probability each mask removed in the item being written."""
+
+    pruned: list[float]
+
+    def allowed(self, written: str) -> np.ndarray | list[int] | None: ...
+
+
 @dataclass
 class Prime:
     ids: list[int]
@@ -115,6 +125,14 @@ class Stepper:
         return torch.from_numpy(x @ self.head_w + self.head_b)
 
 
+def _removed(scores: np.ndarray, masked: np.ndarray) -> float:
+    """The share of the model's probability (at temperature 1) a mask took away."""
+    top = scores.max()
+    whole = np.exp(scores - top).sum()
+    kept = np.exp(masked - top).sum()
+    return float(1.0 - kept / whole)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     # The tanh form never overflows, unlike 1 / (1 + exp(-x)).
     return 0.5 + 0.5 * np.tanh(0.5 * x)
@@ -167,7 +185,8 @@ class Sampler:
         return Prime(ids, notice, text)
 
     def items(self, prime: str | Prime = "", config: SampleConfig | None = None,
-              count: int = 1, constraint=None) -> Iterator[Iterator[str]]:
+              count: int = 1, constraint: Constraint | None = None
+              ) -> Iterator[Iterator[str]]:
         """``count`` items, each yielding the text of its tokens as they are produced (the prime
         is not repeated). One random generator serves the whole list, so successive items
         differ and one seed reproduces all of them. Consume each item before the next.
@@ -190,7 +209,7 @@ class Sampler:
         return "".join(self.stream(prime, config))
 
     def _item(self, prime: Prime, config: SampleConfig, generator: torch.Generator,
-              constraint, blas_threads: int) -> Iterator[str]:
+              constraint: Constraint | None, blas_threads: int) -> Iterator[str]:
         eos = self.vocab.eos_id
         # Specials are structure, not text, and are not shown; <unk> is: a rare word was there.
         specials = {self.vocab.id_of(s) for s in self.vocab.specials if s != UNK}
@@ -207,12 +226,15 @@ class Sampler:
             banned = self.kind.banned_first(self.vocab, prime.ids)
             if banned and len(banned) < len(logits):
                 logits[banned] = float("-inf")
+            if constraint is not None:
+                constraint.pruned = []
             for _ in range(config.length):
                 allowed = constraint.allowed(prime.text + output) if constraint else None
                 if allowed is not None:  # in numpy: 20× quicker than torch's indexing here
                     scores = logits.numpy()
                     masked = np.full_like(scores, -np.inf)
                     masked[allowed] = scores[allowed]
+                    constraint.pruned.append(_removed(scores, masked))
                     logits = torch.from_numpy(masked)
                 token = choose(logits, config, generator)
                 if token == eos:

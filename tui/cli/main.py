@@ -168,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--again", action="store_true",
                    help="fetch: download afresh even if it is already here")
 
+    v = sub.add_parser("verse", help="check Tang poems' tones (平仄) and rhyme (平水韻)",
+                       description="check FILE|-: per poem (one `title:poem` or bare poem a "
+                       "line), whether it is regulated, its pattern, its rhyme group and each "
+                       "position that breaks; then a summary line")
+    v.add_argument("action", choices=["check"])
+    v.add_argument("file", nargs="?", default="-", help="the poems (default -: standard input)")
+    v.add_argument("--json", action="store_true", help="one JSON document: each poem's verdict "
+                   "and the summary")
+
     a = sub.add_parser("attach", help="open the live dashboard of a run in progress")
     a.add_argument("run", nargs="?", help="the model being trained (default: the newest run)")
     return parser
@@ -483,6 +492,12 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_verse(args: argparse.Namespace) -> int:
+    from tui.cli.verse import run
+
+    return run(args)
+
+
 def cmd_attach(args: argparse.Namespace) -> int:
     from tui.app import run_app
 
@@ -493,7 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
                 "translate": cmd_translate,
-                "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach}
+                "models": cmd_models, "corpus": cmd_corpus, "verse": cmd_verse,
+                "attach": cmd_attach}
     try:
         if args.command is None:
             from tui.app import run_app
