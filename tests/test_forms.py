@@ -46,7 +46,7 @@ def test_a_random_model_keeps_the_form_and_the_acrostic_when_asked(tang_sampler)
     config = SampleConfig(length=80, temperature=1.5, seed=4)
     free = ["".join(p) for p in tang_sampler.items("", config, 10)]
     assert not all(well_formed(poem_part(p)) for p in free)  # unconstrained: random
-    form = QuatrainForm(vocab, "白黃欲更", titled=True)
+    form = QuatrainForm(vocab, "白黃欲更", titled=True, size=5)
     poems = [poem_part("".join(p)) for p in tang_sampler.items("", config, 10, form)]
     assert all(well_formed(p) for p in poems), poems
     assert all([p[0], p[6], p[12], p[18]] == list("白黃欲更") for p in poems)
@@ -95,3 +95,23 @@ def test_untitled_drops_the_title_and_its_colon(pieces, shown):
     assert "".join(untitled(pieces)) == shown
     record = "".join(pieces)
     assert shown == (record.partition(":")[2] if ":" in record else record)
+
+
+def test_the_form_holds_seven_character_lines_and_eight_line_poems(tang_sampler):
+    from engine.generate.forms import shape_of
+
+    vocab = tang_sampler.vocab
+    config = SampleConfig(length=120, temperature=1.5, seed=5)
+    either = [poem_part("".join(p)) for p in
+              tang_sampler.items("", config, 12, QuatrainForm(vocab, "白黃"))]
+    assert all(well_formed(p) for p in either), either  # the first line chose 5 or 7
+    seven = QuatrainForm(vocab, "白黃欲更", size=7)
+    for p in tang_sampler.items("", config, 5, seven):
+        poem = poem_part("".join(p))
+        assert well_formed(poem, 7) and [poem[0], poem[8], poem[16], poem[24]] == list("白黃欲更")
+    assert not seven.pruned == []  # the mask's cost is reported, token by token
+    assert all(0.0 <= x <= 1.0 for x in seven.pruned)
+    octave = QuatrainForm(vocab, size=5, lines=8)
+    for p in tang_sampler.items("", config, 3, octave):
+        assert shape_of(poem_part("".join(p))).lines == 8
+    assert well_formed(POEM) and not well_formed(POEM, 7) and shape_of(POEM + POEM).lines == 8

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from corpora.cards import CARDS, Card, Source, find_card
+from corpora.cards import ANKI_PAIRS, CARDS, Card, Source, find_card
 from engine import paths
 from engine.data.prepare import corpus_text
 from engine.data.textfile import regular_file_size
@@ -183,8 +183,11 @@ def install(card: Card, source: Source, path: Path, *, origin: str, sha256: str,
             _write_atomic(dest, lambda f: f.write(text.encode("utf-8")))
             for old in where.glob(f"{source.part}.original*"):
                 old.unlink()
-            original = Path(source.file_name if not keep else path.name)
-            _put(path, where / f"{source.part}.original{original.suffix}", keep)
+            if source.prepare == ANKI_PAIRS:  # kept for the attributions inside it
+                original = Path(source.file_name if not keep else path.name)
+                _put(path, where / f"{source.part}.original{original.suffix}", keep)
+            elif not keep:
+                path.unlink()  # our download, now in the corpus file
         parts = manifest(card)
         parts[source.part] = {"origin": origin, "sha256": sha256, "verified": verified,
                               "bytes": dest.stat().st_size, "time": time.time()}

@@ -2,14 +2,18 @@
 
 Most downloads are the corpus as they are. The Anki archive (fra-eng) is a zip whose sentence
 file has three columns, english<TAB>french<TAB>attribution: the corpus keeps the first two.
+The chinese-poetry project's JSON files (tang-qijue) are lists of poems, each with its `title`
+and its `paragraphs`: the corpus has one `title:poem` line per poem, and the card's recipe
+chooses among them.
 """
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
-from corpora.cards import ANKI_PAIRS, AS_IS, Source
+from corpora.cards import ANKI_PAIRS, AS_IS, POETRY_JSON, Source
 from engine.data.textfile import LIMIT_TEXT, MAX_BYTES, decode, read_text_file
 from engine.errors import PoetuiError
 
@@ -23,6 +27,8 @@ def corpus_text(source: Source, path: Path) -> str | None:
         return None
     if source.prepare == ANKI_PAIRS:
         return anki_pairs(path, source.file_name)
+    if source.prepare == POETRY_JSON:
+        return poetry_lines(path)
     raise ValueError(f"unknown preparation {source.prepare!r}")
 
 
@@ -42,6 +48,33 @@ def anki_pairs(path: Path, archive_name: str) -> str:
         raise PoetuiError(f"{path} has no english<TAB>translation lines; give the Anki "
                           f"archive ({archive_name}) or the {sentences} inside it.")
     return "\n".join(pairs) + "\n"
+
+
+def poetry_lines(path: Path) -> str:
+    """One `title:poem` line per poem of a chinese-poetry JSON file (its paragraphs joined).
+    A colon in a title becomes a full-width one, so the title ends at the first colon."""
+    try:
+        poems = json.loads(read_text_file(path))
+    except ValueError as exc:
+        raise PoetuiError(f"{path} is not JSON ({exc}); give one of the chinese-poetry "
+                          "project's poet.tang.N.json files.") from None
+    lines = []
+    for poem in poems if isinstance(poems, list) else []:
+        if not isinstance(poem, dict):
+            continue
+        title, paragraphs = poem.get("title"), poem.get("paragraphs")
+        if not isinstance(title, str) or not isinstance(paragraphs, list) \
+                or not all(isinstance(p, str) for p in paragraphs):
+            continue
+        body = "".join("".join(paragraphs).split())
+        title = " ".join(title.replace(":", "：").split())
+        if body:
+            lines.append(f"{title}:{body}")
+    if not lines:
+        raise PoetuiError(f"{path} holds no poems in the chinese-poetry format (a list of "
+                          "objects with a title and paragraphs); give one of its "
+                          "poet.tang.N.json files.")
+    return "\n".join(lines) + "\n"
 
 
 def sentence_file(archive_name: str) -> str:

@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--acrostic", default="", help="Tang quatrains: line i starts with the "
                    "i-th of these characters (up to four; one: the opening character)")
     s.add_argument("--form", action="store_true", help="Tang quatrains: keep to the form "
-                   "(four lines of five characters, ，。，。)")
+                   "(four lines of five or seven characters, ，。，。)")
     s.add_argument("--no-title", action="store_true", help="Tang quatrains: print the poems "
                    "without their titles")
     s.add_argument("--stats", action="store_true", help="then say how much of it is new: "
