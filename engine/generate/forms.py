@@ -81,6 +81,7 @@ class QuatrainForm:
     form: bool = True  # False: only the acrostic is enforced
     size: int | None = None
     lines: int = LINES
+    opening: str = ""  # the poem's first characters, written as given (a prime past a title)
     # The share of the model's probability each masked choice removed, per token of the item
     # being written (the sampler fills it in): what keeping to the form costs.
     pruned: list[float] = field(default_factory=list, init=False)
@@ -98,12 +99,14 @@ class QuatrainForm:
         self._title = np.array([i for i, t in enumerate(tokens) if t not in self.vocab.specials
                                 and t not in PUNCTUATION], dtype=np.int64)  # letters and ':'
         self._comma = self.vocab.index.get("，")
-        unknown = [h for h in self.heads if h not in self.vocab.index]
+        unknown = [h for h in self.heads + self.opening if h not in self.vocab.index]
         if unknown or len(self.heads) > self.lines:
             from engine.errors import PoetuiError
 
             raise PoetuiError(
-                f"An acrostic takes up to {self.lines} characters the model knows"
+                (f"An acrostic takes up to {self.lines} characters the model knows"
+                 if self.heads or not unknown else "A poem can only open with characters "
+                 "the model knows")
                 + (f"; it has never seen {', '.join(map(repr, unknown))}." if unknown else ".")
             )
 
@@ -124,6 +127,8 @@ class QuatrainForm:
             column = 0 if not poem or poem[-1] in "，。" else 1
         # Free lines may hold anything but a second colon, which would start another title.
         free = self._no_colon if self.titled and colon is not None else None
+        if len(poem) < len(self.opening):
+            return [self.vocab.index[self.opening[len(poem)]]]
         if line >= self.lines:
             return [self.vocab.eos_id] if self.form and self.vocab.eos_id is not None else free
         if column == 0 and line < len(self.heads):
@@ -149,14 +154,15 @@ def writes_titles(vocab: Vocab) -> bool:
     return ":" in vocab.index
 
 
-def quatrain_constraint(vocab: Vocab, heads: str = "", form: bool = False
+def quatrain_constraint(vocab: Vocab, heads: str = "", form: bool = False, opening: str = ""
                         ) -> QuatrainForm | None:
-    """The constraint for an acrostic on ``heads`` and/or the form; None when neither is asked
-    for, so the model writes freely. Raises PoetuiError (a plain sentence) for heads the
-    model cannot write."""
-    if not heads and not form:
+    """The constraint for an acrostic on ``heads``, the form, and/or a poem that opens with
+    ``opening`` (after the title the model writes); None when nothing is asked for, so the
+    model writes freely. Raises PoetuiError (a plain sentence) for heads the model cannot
+    write."""
+    if not heads and not form and not opening:
         return None
-    return QuatrainForm(vocab, heads, writes_titles(vocab), form)
+    return QuatrainForm(vocab, heads, writes_titles(vocab), form, opening=opening)
 
 
 def untitled(pieces: Iterable[str]) -> Iterator[str]:

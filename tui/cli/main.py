@@ -126,8 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "i-th of these characters (up to four; one: the opening character)")
     s.add_argument("--form", action="store_true", help="Tang quatrains: keep to the form "
                    "(four lines of five or seven characters, ，。，。)")
+    s.add_argument("--regulated", action="store_true", help="Tang quatrains: keep to the "
+                   "form, the tones (平仄) of a regulated pattern and the rhyme (平水韻) of "
+                   "the even lines")
     s.add_argument("--no-title", action="store_true", help="Tang quatrains: print the poems "
-                   "without their titles")
+                   "without their titles (a --prime then opens the poem)")
     s.add_argument("--stats", action="store_true", help="then say how much of it is new: "
                    "items (or 8-character / 4-word runs) not in the training text")
 
@@ -285,29 +288,49 @@ def cmd_sample(args: argparse.Namespace) -> int:
         _check_utf8(flag, text)
     from engine.loading import load_model  # PyTorch, after the checks: a refusal is at once
 
+    _check_utf8("--acrostic", args.acrostic)
     loaded = load_model(args.name)
     sampler = loaded.sampler()
-    prime = sampler.prime(args.prime)
+    from engine.generate.forms import (
+        quatrain_constraint,
+        untitled,
+        writes_quatrains,
+        writes_titles,
+    )
+
+    quatrains = writes_quatrains(loaded.vocab, loaded.kind)
+    if args.regulated and not quatrains:
+        raise PoetuiError(f"--regulated is for a model that writes Tang quatrains; "
+                          f"'{args.name}' does not (train one on tang-wujue or tang-qijue).")
+    # Without titles a prime is the poem's opening, written after the title the model writes
+    # (it needs one) and shown as the poem streams; a prime with the title's colon in it is
+    # shown from the colon on.
+    titled = args.no_title and quatrains and writes_titles(loaded.vocab)
+    opening = args.prime if titled and ":" not in args.prime else ""
+    hidden = titled and not opening and ":" not in args.prime  # a title still to come
+    shown = "" if opening else args.prime.partition(":")[2] if titled else args.prime
+    prime = sampler.prime("" if opening else args.prime)
     if prime.notice:
         print(prime.notice, file=sys.stderr)
-    from engine.generate.forms import quatrain_constraint, untitled
+    if args.regulated:
+        from engine.generate.regulated import regulated_constraint
 
-    _check_utf8("--acrostic", args.acrostic)
-    constraint = quatrain_constraint(loaded.vocab, args.acrostic, args.form)
+        constraint = regulated_constraint(loaded.vocab, args.acrostic, opening)
+    else:
+        constraint = quatrain_constraint(loaded.vocab, args.acrostic, args.form, opening)
     out = sys.stdout
-    outputs = []
+    outputs, pruned = [], []
     for i, item in enumerate(sampler.items(prime, config, args.count, constraint)):
         if i:
             out.write(loaded.kind.separator)
-        text = args.prime
-        # Without a title: the model still writes one (it needs it), but it is not shown.
-        if not args.no_title:
-            out.write(args.prime)
-        for piece in untitled(item) if args.no_title else item:
+        text = shown
+        out.write(shown)
+        for piece in untitled(item) if hidden or opening else item:
             out.write(piece)
             out.flush()
             text += piece
         outputs.append(text)
+        pruned += constraint.pruned if constraint is not None else []
     out.write("\n")
     out.flush()
     if args.stats:
@@ -315,6 +338,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
         assert judge is not None, "a model that samples writes: it has a novelty figure"
         print(f"novelty: {judge.score(outputs):.1%} of the {judge.what} never occur in the "
               "training text", file=sys.stderr)
+        if pruned:
+            print(f"constraint: the mask removed {sum(pruned) / len(pruned):.1%} of the "
+                  "model's probability per masked choice on average", file=sys.stderr)
     return 0
 
 
