@@ -31,6 +31,9 @@ BUDGET_LIMIT_WORDS = {"steps": "1,000,000,000 steps", "epochs": "1,000,000 epoch
 MAX_BEAM = 64
 
 
+VERSE_FEATURES = 32  # a character's two tones (平, 仄) and the 30 level-tone rhyme groups
+
+
 @dataclass
 class ModelConfig:
     vocab_size: int
@@ -52,6 +55,10 @@ class ModelConfig:
     # Translation (an encoder–decoder, chosen by a pairs corpus): the encoder reads both ways;
     # the decoder attends to the encoder's outputs.
     init_scale: float = 0.0  # > 0: every weight uniform in ±this (Zaremba's PTB recipe)
+    # Regulated verse: each character's tones and Pingshui rhyme groups (VERSE_FEATURES
+    # columns) feed the RNN beside its embedding and give the head one shared direction per
+    # tone and group, so what the model learns of a tone holds for every character that has it.
+    verse_features: bool = False
     arch: str = "lm"  # lm | seq2seq
     bidirectional: bool = False
     attention: bool = False
@@ -78,6 +85,9 @@ class ModelConfig:
             raise ValueError("translation models are LSTMs without tied weights")
         if self.bidirectional and self.hidden % 2:
             raise ValueError("a bidirectional encoder needs an even hidden size")
+        if not isinstance(self.verse_features, bool) or self.verse_features and \
+                self.arch != "lm":
+            raise ValueError("verse features are true or false, for a language model")
 
     @property
     def embed_size(self) -> int:
@@ -101,8 +111,10 @@ def count_parameters(config: ModelConfig) -> int:
 
     project = h * e if config.tie_weights and e != h else 0
     head = (project if config.tie_weights else v * h) + v
+    verse = VERSE_FEATURES * (e + (e if config.tie_weights else h)) \
+        if config.verse_features else 0
     if config.arch == "lm":
-        return v * e + stack(h) + head
+        return v * e + stack(h) + head + verse
     attention = (h * h + 2 * h * h + h) if config.attention else 0
     encoder = stack(h, 2 if config.bidirectional else 1)
     return 2 * v * e + encoder + stack(h) + attention + head

@@ -63,6 +63,9 @@ class Stepper:
         self.cell, self.hidden = cfg.cell, cfg.hidden
         self.states_per_layer = 2 if cfg.cell == "lstm" else 1
         sd = {k: v.detach().to("cpu", torch.float32) for k, v in model.state_dict().items()}
+        with torch.no_grad():  # a model with verse features adds theirs to both tables
+            sd["embedding.weight"] = model.input_table().detach().to("cpu", torch.float32)
+            sd["head.weight"] = model.head_weight().detach().to("cpu", torch.float32)
         h = cfg.hidden
         self.layers: list[tuple[np.ndarray, ...]] = []
         for i in range(cfg.layers):

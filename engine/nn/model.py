@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from engine.config import ModelConfig
+from engine.config import VERSE_FEATURES, ModelConfig
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
@@ -31,13 +31,36 @@ class LanguageModel(nn.Module):
                               config.vocab_size)
         if config.tie_weights:
             self.head.weight = self.embedding.weight
+        self.verse_in = self.verse_out = None
+        if config.verse_features:
+            # (V, F) 0/1: each token's tones and rhyme groups, filled from the vocabulary when
+            # the model is made (engine.generate.verse) and kept with the weights.
+            self.register_buffer("verse", torch.zeros(config.vocab_size, VERSE_FEATURES))
+            self.verse_in = nn.Linear(VERSE_FEATURES, config.embed_size, bias=False)
+            self.verse_out = nn.Linear(self.head.in_features, VERSE_FEATURES, bias=False)
+            nn.init.zeros_(self.verse_out.weight)  # starts as the plain model does
         if config.init_scale:
             for p in self.parameters():
                 nn.init.uniform_(p, -config.init_scale, config.init_scale)
 
+    def input_table(self) -> torch.Tensor:
+        """(V, E): what each token feeds the RNN — its embedding, plus its verse features'."""
+        table = self.embedding.weight
+        if self.verse_in is not None:
+            table = table + self.verse @ self.verse_in.weight.T
+        return table
+
+    def head_weight(self) -> torch.Tensor:
+        """(V, H or E): the head's weights, plus each token's share of the features' ones."""
+        weight = self.head.weight
+        if self.verse_out is not None:
+            weight = weight + self.verse @ self.verse_out.weight
+        return weight
+
     def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         # x: (B, T) ids → logits (B, T, V)
-        inputs = self.embed_drop(self.embedding(x))
+        inputs = self.embed_drop(self.embedding(x) if self.verse_in is None
+                                 else F.embedding(x, self.input_table()))
         if self.training and self.config.weight_drop:
             # A fresh mask on the recurrent weights per batch, the same for every time step.
             drop = self.config.weight_drop
@@ -51,7 +74,9 @@ class LanguageModel(nn.Module):
         flat = self.drop(out).reshape(-1, out.shape[-1])
         if self.project is not None:
             flat = self.project(flat)
-        return self.head(flat).view(*out.shape[:-1], -1), state
+        logits = self.head(flat) if self.verse_out is None \
+            else F.linear(flat, self.head_weight(), self.head.bias)
+        return logits.view(*out.shape[:-1], -1), state
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -32,7 +32,12 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     device = pick_device(config.device)
     precision = resolve_precision(config.precision, device)
     torch.manual_seed(config.seed)  # the same seed, the same initial weights
-    model = build_model(model_config).to(device)
+    model = build_model(model_config)
+    if model_config.verse_features:
+        from engine.generate.verse import features
+
+        model.verse.copy_(features(vocab.tokens))
+    model = model.to(device)
     trainer = Trainer(model_dir, model, vocab, kind, kind.train_batches(train_ids, vocab, config),
                       val_ids, config, device, precision,
                       novelty_for(kind, vocab, lambda: train), test_ids)

@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 from engine.corpus import load_corpus
 from engine.generate.forms import well_formed
 from engine.generate.novelty import novel_items
+from engine.generate.verse import check
 from engine.storage.runstore import DB, RunReader
 from engine.train.job import create_model
 from engine.train.worker import run_training
@@ -144,15 +145,15 @@ async def test_an_acrostic_quatrain_in_the_desk(tang: str) -> None:
         controls = desk.query_one(SamplingControls)
         assert controls.has_focus
         await pilot.press("f")  # keep to the form
-        assert "form 4×5" in " ".join(screen_lines(app))
+        assert "form kept" in " ".join(screen_lines(app))
         await generate(pilot, desk)
         items = desk.query_one(TokenStream).text.split("\n")
         assert len(items) == 5
         for number, item in enumerate(items, 1):
             title, colon, poem = item.removeprefix(f"{number}. ").partition(":")
             assert colon and title, item
-            assert well_formed(poem), item
-            assert [poem[i * 6] for i in range(4)] == list(HEADS), item
+            assert well_formed(poem), item  # of five characters a line, or seven
+            assert [line[0] for line in check(poem).lines] == list(HEADS), item
         assert re.search(r"New: \d+% of its poems\.$", status(app)), status(app)
         # Without titles: the same poems' bodies only, as `poetui sample --no-title` prints.
         controls.focus()
@@ -182,3 +183,39 @@ async def test_a_head_the_model_never_saw_is_one_sentence(tang: str) -> None:
         assert status(app) == ("An acrostic takes up to 4 characters the model knows; it has "
                                "never seen '龍'.")
         assert desk.history == [] and desk.query_one(TokenStream).text == ""
+
+
+async def test_regulated_poems_and_their_tones_in_the_desk_and_the_dashboard(tang: str) -> None:
+    from tui.widgets.verse import BREAK, ToneMarks, toned_line
+
+    app = PoetuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        desk = await open_desk(pilot, tang)
+        marks = desk.query_one(ToneMarks)
+        assert not marks.display  # nothing written yet
+        desk.query_one("#acrostic", Input).focus()
+        await pilot.press(*"春秋", "tab", "r")
+        assert "regulated" in " ".join(screen_lines(app))
+        await generate(pilot, desk)
+        items = [item.split(". ", 1)[1] for item in desk.query_one(TokenStream).text.split("\n")]
+        assert len(items) == 5
+        for item in items:
+            verdict = check(item)
+            assert verdict.regulated and verdict.lines[0][0] == "春", item
+        assert marks.display
+        shown = " ".join(screen_lines(app))
+        last = check(items[-1])
+        assert f"tones regulated · {last.pattern.start}" in shown, shown
+        assert "the mask took" in shown and last.lines[0] in shown
+        # The colours: 平 and 仄 styled apart, as the dashboard's live sample shows them too.
+        lines = [toned_line(last, i) for i in range(4)]
+        assert {"bold cyan", "bold yellow"} <= {str(s.style) for t in lines for s in t.spans}
+        poem = items[-1].partition(":")[2]
+        broken = check(poem[0] + "啼" + poem[2:])  # 啼: in no group, so it fits nothing
+        assert BREAK in {str(s.style) for s in toned_line(broken, 0).spans}  # marked
+    # The dashboard's live sample colours each well-formed poem the same way.
+    from tui.widgets.verse import toned_text
+
+    sample = toned_text("無題:" + items[0].partition(":")[2] + "\nplain text")
+    assert sample.plain == "無題:" + items[0].partition(":")[2] + "\nplain text"
+    assert {"bold cyan", "bold yellow"} <= {str(s.style) for s in sample.spans}

@@ -5,7 +5,8 @@ runs in another thread that pushes each token into the TokenStream's buffer, whi
 paints at most 30 times a second, and then measures how much of what it wrote is new against
 the training text (``engine.generate.novelty``, read once per model, in that thread). For a Tang
 quatrain model the desk offers an acrostic, the form and the title as ``engine.generate.forms``
-defines them.
+defines them, regulated decoding (``engine.generate.regulated``), and shows the last poem's
+tones (``tui.widgets.verse``).
 
 The prompt holds at most ``PROMPT_LIMIT`` characters. The sampler feeds a prompt to the model
 one token at a time before it writes the first new one, and nothing can stop it in between (on
@@ -33,6 +34,7 @@ from tui.screens.dialogs import TextDialog
 from tui.screens.model_screen import ModelScreen
 from tui.widgets.sampling import SamplingControls
 from tui.widgets.token_stream import TokenStream
+from tui.widgets.verse import ToneMarks
 
 PROMPT_LIMIT = 1_000  # characters
 
@@ -86,9 +88,11 @@ class DeskScreen(ModelScreen):
                  "s seed, x random seed, g greedy, n/N items for names and poems). For Tang "
                  "quatrains, the field beside the prompt takes up to four characters that begin "
                  "the four lines (an acrostic); f holds the poems to the form (four lines of "
-                 "five, ，。，。) and w shows or hides their titles. When a generation ends, the "
-                 "status line says how much of it is new: the share of items, or of 8-character "
-                 "(4-word) runs, that the training text never holds.")
+                 "five or seven, ，。，。), r to the tones and rhyme of regulated verse as well, "
+                 "and w shows or hides their titles; below, the last poem's tones (平 and 仄 in "
+                 "two colours, breaks marked), its rhyme group and what the mask took. When a "
+                 "generation ends, the status line says how much of it is new: the share of "
+                 "items, or of 8-character (4-word) runs, that the training text never holds.")
     BINDINGS = [
         Binding("ctrl+r", "regenerate", "Regenerate", id="desk.regenerate"),
         Binding("escape", "stop_or_back", "Stop/back", id="desk.stop"),
@@ -104,6 +108,7 @@ class DeskScreen(ModelScreen):
         self.weights_note = ""
         self.novelty = None  # the model's engine.generate.novelty.Novelty, or None
         self.quatrains = False  # a Tang quatrain model: acrostic, form and title on offer
+        self.outputs: list[str] = []  # what the last generation wrote, item by item
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,10 +119,12 @@ class DeskScreen(ModelScreen):
                 yield Input(placeholder="acrostic 藏頭", id="acrostic", max_length=4)
             yield SamplingControls(id="controls")
             yield from self.output_and_history()
+            yield ToneMarks(id="desk-verse")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#acrostic").display = False  # until a quatrain model has loaded
+        self.query_one("#desk-verse").display = False  # until it has written a poem
         self.query_one("#prompt", Input).focus()
         self.begin_loading()
 
@@ -176,12 +183,18 @@ class DeskScreen(ModelScreen):
 
             heads = "".join(self.query_one("#acrostic", Input).value.split())
             try:
-                constraint = quatrain_constraint(self.sampler.vocab, heads, controls.form)
+                if controls.regulated:
+                    from engine.generate.regulated import regulated_constraint
+
+                    constraint = regulated_constraint(self.sampler.vocab, heads)
+                else:
+                    constraint = quatrain_constraint(self.sampler.vocab, heads, controls.form)
             except PoetuiError as exc:  # a head the model never saw: its sentence, no more
                 self.set_status(str(exc))
                 return
             hide_title = controls.titled and not controls.title
-        self.current = {"prompt": prompt, "settings": controls.settings(), "count": count}
+        self.current = {"prompt": prompt, "settings": controls.settings(), "count": count,
+                        "constraint": constraint}
         # One text starts with its prompt; in a list, each item brings its own (see generate).
         # Without titles the prompt (the start of the title) shows only past the colon.
         self.query_one(TokenStream).show(prompt if count == 1 and not hide_title else "")
@@ -209,6 +222,7 @@ class DeskScreen(ModelScreen):
                 outputs[-1] += piece
                 yield piece
 
+        self.outputs = outputs  # the last poem's tones show when it is done
         for i, item in enumerate(self.sampler.items(prime, config, count, constraint)):
             outputs.append(prompt)
             pieces, lead = written(item), prompt
@@ -242,6 +256,11 @@ class DeskScreen(ModelScreen):
             self.set_status(f"Generation failed: {worker.error}.")
             return
         tokens, novelty = worker.result if state == WorkerState.SUCCESS else (None, None)
+        constraint = self.current.pop("constraint")
+        if self.quatrains and self.outputs and state == WorkerState.SUCCESS:
+            marks = self.query_one(ToneMarks)
+            marks.show_poem(self.outputs[-1], constraint.pruned if constraint else None)
+            marks.display = True
         entry = {**self.current, "text": stream.text}
         self.current = None
         self.history.append(entry)

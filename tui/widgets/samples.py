@@ -1,4 +1,5 @@
-"""The live sample panel: the newest text the training run wrote, so you can see it learn."""
+"""The live sample panel: the newest text the training run wrote, so you can see it learn. A
+Tang model's poems show their tones (tui.widgets.verse)."""
 
 from __future__ import annotations
 
@@ -17,5 +18,10 @@ class SamplePanel(VerticalScroll):
         novelty = sample.get("novelty")
         new = f" · {novelty:.0%} new" if novelty is not None else ""
         self.border_title = f"sample at step {sample['step']:,}{new}"
-        self.query_one("#sample-text", Static).update(sample["text"])
+        text = sample["text"]
+        if "，" in text and "。" in text:  # poems, perhaps: coloured by tone where they are
+            from tui.widgets.verse import toned_text
+
+            text = toned_text(text)
+        self.query_one("#sample-text", Static).update(text)
         self.scroll_home(animate=False)

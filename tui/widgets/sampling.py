@@ -31,6 +31,7 @@ class SamplingControls(Static, can_focus=True):
         # Tang quatrain models only (see ``quatrains``).
         Binding("f", "toggle_form", "Form", show=False, id="controls.form"),
         Binding("w", "toggle_title", "Title", show=False, id="controls.title"),
+        Binding("r", "toggle_regulated", "Regulated", show=False, id="controls.regulated"),
     ]
 
     # The limits keep every value one SampleConfig accepts.
@@ -44,7 +45,8 @@ class SamplingControls(Static, can_focus=True):
     count: reactive[int] = reactive(1, layout=True)
     seed: reactive[int | None] = reactive(None, layout=True)
     greedy: reactive[bool] = reactive(False, layout=True)
-    form: reactive[bool] = reactive(False, layout=True)  # held to 4 lines of 5, ，。，。
+    form: reactive[bool] = reactive(False, layout=True)  # held to 4 lines of 5 or 7, ，。，。
+    regulated: reactive[bool] = reactive(False, layout=True)  # … and to the tones and rhyme
     title: reactive[bool] = reactive(True, layout=True)  # the poem's title shown
 
     def __init__(self, records: bool = False, **kwargs) -> None:
@@ -68,7 +70,8 @@ class SamplingControls(Static, can_focus=True):
         if self.records:
             parts.append(("n", f"items {self.count}"))
         if self.quatrains:
-            parts.append(("f", "form 4×5" if self.form else "form free"))
+            parts.append(("f", "form kept" if self.form else "form free"))
+            parts.append(("r", "regulated" if self.regulated else "tones free"))
         if self.quatrains and self.titled:
             parts.append(("w", "with title" if self.title else "without title"))
         return parts
@@ -113,12 +116,17 @@ class SamplingControls(Static, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_form":
             return self.quatrains
+        if action == "toggle_regulated":
+            return self.quatrains
         if action == "toggle_title":
             return self.quatrains and self.titled
         return True
 
     def action_toggle_form(self) -> None:
         self.form = not self.form
+
+    def action_toggle_regulated(self) -> None:
+        self.regulated = not self.regulated
 
     def action_toggle_title(self) -> None:
         self.title = not self.title
