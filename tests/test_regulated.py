@@ -14,7 +14,7 @@ import torch
 from engine.config import ModelConfig, SampleConfig
 from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
-from engine.generate.forms import poem_part
+from engine.generate.forms import QuatrainForm, poem_part
 from engine.generate.regulated import regulated_constraint
 from engine.generate.sampler import Sampler
 from engine.generate.verse import check
@@ -76,6 +76,9 @@ def test_regulated_decoding_always_passes_the_checker():
         assert {v.shape.size for v in verdicts} == {5, 7}  # the first line chose its size
         assert len({v.pattern.name for v in verdicts}) >= 3
         assert 0.0 < sum(constraint.pruned) / len(constraint.pruned) < 1.0
+    # A title is free of tones: the same choices as the plain form's, colon included.
+    plain = QuatrainForm(vocab)
+    assert list(regulated_constraint(vocab).allowed("山水")) == list(plain.allowed("山水"))
 
 
 def test_eight_line_regulated_poems():

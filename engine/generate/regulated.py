@@ -58,7 +58,8 @@ class RegulatedForm(QuatrainForm):
 
     def allowed(self, written: str) -> np.ndarray | list[int] | None:
         base = super().allowed(written)
-        if base is not self._letters and not self._undecided(base):
+        in_title = self.titled and ":" not in written and ":" in self._index
+        if in_title or base is not self._letters and not self._undecided(base):
             return base  # the title, punctuation, an acrostic's head, the end
         poem = poem_part(written) if self.titled else written
         line, column, size = layout(poem)
