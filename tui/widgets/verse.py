@@ -12,8 +12,8 @@ from engine.generate.verse import Verdict, check
 
 STYLES = {"平": "bold cyan", "仄": "bold yellow", "◎": "green", "？": "dim"}
 BREAK = "bold white on red"
-LEGEND = "[bold cyan]平[/] level · [bold yellow]仄[/] oblique · [green]◎[/] either · " \
-         "[bold white on red] [/] breaks"
+LEGEND = ("[bold cyan]平[/] level", "[bold yellow]仄[/] oblique", "[green]◎[/] either",
+          "[bold white on red]字[/] breaks")  # one beside each of the first four lines
 
 
 def toned_line(verdict: Verdict, index: int) -> Text:
@@ -63,7 +63,8 @@ def verdict_words(verdict: Verdict) -> str:
 
 
 class ToneMarks(Static):
-    """A poem's lines with their tones (the desk's last poem), and what the mask cost."""
+    """A poem's lines with their tones (the desk's last poem), the verdict and what the mask
+    cost on one line above them, and the colours' legend beside them: five lines in all."""
 
     def show_poem(self, record: str, pruned: list[float] | None = None) -> None:
         verdict = check(record)
@@ -71,9 +72,8 @@ class ToneMarks(Static):
             self.update(Text("tones: the last poem is not well formed", style="dim"))
             return
         out = Text.from_markup(f"[b]tones[/b] {verdict_words(verdict)}")
-        if pruned:
-            out.append(f" · the mask took {sum(pruned) / len(pruned):.0%} of the "
-                       f"probability a choice, {max(pruned):.0%} at most")
+        if pruned:  # the share of the model's probability the mask took, a choice on average
+            out.append(f" · mask took {sum(pruned) / len(pruned):.0%}")
         for i, marks in enumerate(verdict.marks):
             out.append("\n  ")
             out.append_text(toned_line(verdict, i))
@@ -81,6 +81,7 @@ class ToneMarks(Static):
             broken = {b.position for b in verdict.breaks if b.line == i + 1}
             for j, mark in enumerate(marks, 1):
                 out.append(mark, BREAK if j in broken else STYLES[mark])
-        out.append("\n")
-        out.append_text(Text.from_markup(LEGEND))
+            if i < len(LEGEND):
+                out.append("   ")
+                out.append_text(Text.from_markup(LEGEND[i]))
         self.update(out)
