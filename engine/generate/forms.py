@@ -96,8 +96,9 @@ class QuatrainForm:
         self._letters = np.array([i for i, t in enumerate(tokens) if t not in self.vocab.specials
                                   and t not in PUNCTUATION and t != ":"], dtype=np.int64)
         self._no_colon = np.array([i for i, t in enumerate(tokens) if t != ":"], dtype=np.int64)
+        # Letters and ':' (which PUNCTUATION holds too): the title may end where the model ends it.
         self._title = np.array([i for i, t in enumerate(tokens) if t not in self.vocab.specials
-                                and t not in PUNCTUATION], dtype=np.int64)  # letters and ':'
+                                and (t not in PUNCTUATION or t == ":")], dtype=np.int64)
         self._comma = self.vocab.index.get("，")
         unknown = [h for h in self.heads + self.opening if h not in self.vocab.index]
         if unknown or len(self.heads) > self.lines:
