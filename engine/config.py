@@ -216,6 +216,9 @@ class SampleConfig:
     greedy: bool = False
     seed: int | None = None  # one seed reproduces a whole list of items
     stop: str | None = None  # stop once the output contains this string
+    # Word models stand a rare word for <unk>; writing it is never what a user wants, and a
+    # model that may write it falls into <unk> loops. A prime's unknown words still read as it.
+    allow_unk: bool = False
 
     def __post_init__(self) -> None:
         if not self.greedy and not (self.temperature > 0 and math.isfinite(self.temperature)):

@@ -121,6 +121,12 @@ class StreamKind(_LanguageKind):
 
         return eval_windows(ids, EVAL_BATCH, EVAL_SEQ_LEN)
 
+    def score_batches(self, ids: np.ndarray, vocab: Vocab) -> Iterator:
+        """The evaluation's own batches (so a token's score is the one evaluation counts):
+        each run of carried windows, joined along time and read row by row, is the text in
+        order."""
+        return self.eval_batches(ids, vocab)
+
     def start_ids(self, vocab: Vocab, prime_ids: list[int]) -> list[int]:
         """The prime; with none, a newline (or the commonest token): where text most naturally
         starts."""
@@ -193,6 +199,15 @@ class RecordsKind(_LanguageKind):
         from engine.data.batching import RecordBatches
 
         return RecordBatches(ids, EVAL_BATCH, vocab.bos_id, vocab.eos_id, vocab.pad_id).epoch()
+
+    def score_batches(self, ids: list[np.ndarray], vocab: Vocab) -> Iterator:
+        """One record per batch, in the file's order (evaluation groups them by length):
+        a record is scored from its <bos> alone whatever batch it is in."""
+        from engine.data.batching import RecordBatches
+
+        for record in ids:
+            yield from RecordBatches([record], 1, vocab.bos_id, vocab.eos_id,
+                                     vocab.pad_id).epoch()
 
     def start_ids(self, vocab: Vocab, prime_ids: list[int]) -> list[int]:
         """Every record begins at <bos>; a prime is the start of the record."""

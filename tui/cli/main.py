@@ -130,6 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
                    "without their titles")
     s.add_argument("--stats", action="store_true", help="then say how much of it is new: "
                    "items (or 8-character / 4-word runs) not in the training text")
+    s.add_argument("--allow-unk", action="store_true", help="word models: let the model "
+                   "write <unk> (by default it never does; a prime's unknown words still read "
+                   "as <unk>)")
+    s.add_argument("--json", action="store_true", help="one JSON object per generated token: "
+                   "its id, the probability it was drawn with, the five likeliest alternatives")
+
+    sc = sub.add_parser("score", help="how surprising a model finds each token of a text")
+    sc.add_argument("name")
+    sc.add_argument("text", nargs="?", help="the text (default: --file, or stdin)")
+    sc.add_argument("--file", help="score this file instead")
+    sc.add_argument("--json", action="store_true", help="one JSON object per token, with its "
+                    "surprisal in bits (their sum is `poetui eval`'s total loss, in bits)")
 
     e = sub.add_parser("eval", help="a model's loss on any text file")
     e.add_argument("name")
@@ -266,7 +278,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     try:
         config = SampleConfig(length=args.length, temperature=args.temperature,
                               top_k=args.top_k, top_p=args.top_p, greedy=args.greedy,
-                              seed=args.seed, stop=args.stop)
+                              seed=args.seed, stop=args.stop, allow_unk=args.allow_unk)
     except ValueError as exc:
         raise PoetuiError(f"Bad sampling setting: {exc}.") from None
     if args.count < 1:  # 0 printed an empty line and succeeded
@@ -286,6 +298,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     _check_utf8("--acrostic", args.acrostic)
     constraint = quatrain_constraint(loaded.vocab, args.acrostic, args.form)
     out = sys.stdout
+    if args.json:
+        from tui.cli.score import written_json
+
+        for item in sampler.written(prime, config, args.count, constraint, alternatives=5):
+            for w in item:
+                print(written_json(w), flush=True)
+        return 0
     outputs = []
     for i, item in enumerate(sampler.items(prime, config, args.count, constraint)):
         if i:
@@ -339,6 +358,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"translations ({decoding}): chrF {result['chrf']:.3f}, BLEU "
               f"{result['bleu']:.3f}, exact match {result['exact']:.1%}")
     return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from tui.cli import score
+
+    return score.run(args)
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
@@ -491,7 +516,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
+    commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "score": cmd_score,
                 "translate": cmd_translate,
                 "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach}
     try:
