@@ -387,19 +387,20 @@ class Sampler:
                 position.feed(written.id)
 
     def branches(self, position: Position, count: int, config: SampleConfig,
-                 generator: torch.Generator, alternatives: int = 0
+                 generator: torch.Generator, alternatives: int = 0, first=None
                  ) -> list[tuple[list[Written], Position]]:
         """``count`` continuations of ``position`` written side by side in one pass: each step
         feeds all of them through the model together (one read of the weights for all). Each
-        comes back with the position at its end, to continue from. An item ends at <eos>."""
+        comes back with the position at its end, to continue from. An item ends at <eos>.
+        ``first`` names the only tokens the first may be (None: any)."""
         eos = self.vocab.eos_id
         states = [np.repeat(s[None], count, axis=0) for s in position.state]
         logits = np.repeat(position.logits[None], count, axis=0)
         previous = [position.previous] * count
         out: list[list[Written]] = [[] for _ in range(count)]
         ended = [False] * count
-        for _ in range(config.length):
-            masked = _masked(logits, self.vocab, config)
+        for step in range(config.length):
+            masked = _masked(logits, self.vocab, config, first if step == 0 else None)
             ids = choose(masked, config, generator)
             for row in range(count):
                 if ended[row]:

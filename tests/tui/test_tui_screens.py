@@ -18,6 +18,7 @@ import engine.storage.folder
 import engine.storage.store
 import tui.screens.dashboard
 from engine.events import StateEvent, StepEvent
+from engine.generate.sampler import Written
 from engine.storage import store
 from engine.storage.runlock import RunLock
 from engine.storage.runstore import RunWriter
@@ -212,9 +213,13 @@ class FakeSampler:
     def prime(self, prompt: str) -> Prime:
         return self.Prime()
 
-    def items(self, prime, config, count: int, constraint=None) -> Iterator[Iterator[str]]:
+    class vocab:  # noqa: N801 — stands in for the model's vocabulary
+        level = "char"
+
+    def written(self, prime, config, count: int, constraint=None, alternatives: int = 0
+                ) -> Iterator[Iterator[Written]]:
         for i in range(count):
-            yield iter(["ab", f"c{i}"])
+            yield iter([Written(0, "ab", "ab", 1.0, 0.0), Written(1, f"c{i}", f"c{i}", 1.0, 0.0)])
 
 
 @pytest.fixture
