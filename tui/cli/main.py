@@ -293,7 +293,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     prime = sampler.prime(args.prime)
     if prime.notice:
         print(prime.notice, file=sys.stderr)
-    from engine.generate.forms import quatrain_constraint, untitled
+    from engine.generate.forms import in_lines, quatrain_constraint, untitled, writes_quatrains
 
     _check_utf8("--acrostic", args.acrostic)
     constraint = quatrain_constraint(loaded.vocab, args.acrostic, args.form)
@@ -306,18 +306,25 @@ def cmd_sample(args: argparse.Namespace) -> int:
                 print(written_json(w), flush=True)
         return 0
     outputs = []
+    # A quatrain prints as its title and four lines, poems a blank line apart.
+    quatrains = writes_quatrains(loaded.vocab, loaded.kind)
+
+    def kept(pieces):
+        for piece in pieces:
+            outputs[-1] += piece
+            yield piece
+
     for i, item in enumerate(sampler.items(prime, config, args.count, constraint)):
         if i:
-            out.write(loaded.kind.separator)
-        text = args.prime
+            out.write("\n\n" if quatrains else loaded.kind.separator)
+        outputs.append(args.prime)
         # Without a title: the model still writes one (it needs it), but it is not shown.
         if not args.no_title:
             out.write(args.prime)
-        for piece in untitled(item) if args.no_title else item:
+        pieces = kept(untitled(item) if args.no_title else item)
+        for piece in in_lines(pieces) if quatrains else pieces:
             out.write(piece)
             out.flush()
-            text += piece
-        outputs.append(text)
     out.write("\n")
     out.flush()
     if args.stats:

@@ -48,6 +48,7 @@ MODES = (("f2", "desk-middle", "write"), ("f3", "pick", "pick"), ("f4", "loom", 
          ("f5", "cowrite", "co-write"))
 
 PROMPT_LIMIT = 1_000  # characters
+COPIED = "  ◂ in the training text"  # after an item (a name, a poem) the model copied
 
 
 class PromptInput(Input):
@@ -238,9 +239,11 @@ class DeskScreen(ModelScreen):
 
     @work(thread=True, exclusive=True, group="generate")
     def generate(self, prompt: str, config, count: int, stream: TokenStream, constraint=None,
-                 hide_title: bool = False) -> tuple[int, float | None]:
-        """Stream ``count`` items into ``stream``; (tokens written, their novelty or None)."""
-        from engine.generate.forms import untitled
+                 hide_title: bool = False) -> tuple[int, float | None, str | None]:
+        """Stream ``count`` items into ``stream``; (tokens written, their novelty or None, the
+        text again with the items the training text holds marked, or None if none is)."""
+        from engine.generate.forms import in_lines, untitled
+        from engine.generate.loom import Token
 
         worker = get_current_worker()
         prime = self.sampler.prime(prompt)
@@ -248,6 +251,7 @@ class DeskScreen(ModelScreen):
             self.app.call_from_thread(self.notify, prime.notice, severity="warning")
         tokens = 0
         outputs: list[str] = []  # each item whole, prompt and title included, as it was written
+        shown: list[str] = []  # each item as the output shows it
 
         def written(item):
             nonlocal tokens
@@ -258,45 +262,67 @@ class DeskScreen(ModelScreen):
                 if w.piece:
                     yield w.piece
 
-        from engine.generate.loom import Token
+        def push(text: str) -> None:
+            shown[-1] += text
+            stream.push(text)
 
+        # Quatrains show as their four lines, so a list of them needs a blank line between.
+        between = "\n\n" if self.quatrains else "\n"
         self.tokens = []
         for i, item in enumerate(self.sampler.written(prime, config, count, constraint,
                                                       ALTERNATIVES)):
             if i:  # items are lines: a line break between them, not the model's
                 self.tokens.append(Token(-1, "\n"))
+                stream.push(between)
             outputs.append(prompt)
+            shown.append("")
             pieces, lead = written(item), prompt
             if hide_title:
                 pieces, lead = untitled(chain([prompt], pieces)), ""
+            number = f"{i + 1}. " if count > 1 else ""
+            if self.quatrains:
+                pieces = in_lines(chain([lead], pieces) if count > 1 else pieces,
+                                  " " * len(number))
+                lead = ""
             if count > 1:
                 # "N. " then the prompt and its continuation: the prompt once per item.
-                stream.push(("\n" if i else "") + f"{i + 1}. {lead}")
+                push(f"{number}{lead}")
             for piece in pieces:
                 if worker.is_cancelled:
-                    return tokens, None
-                stream.push(piece)
-        return tokens, self.measure(outputs, worker)
+                    return tokens, None, None
+                push(piece)
+        novelty, copied = self.measure(outputs, worker)
+        marked = None
+        if any(copied):
+            marked = between.join(text + (COPIED if known else "")
+                                  for text, known in zip(shown, copied, strict=True))
+            if count == 1:
+                marked = (prompt if not hide_title else "") + marked
+        return tokens, novelty, marked
 
-    def measure(self, outputs: list[str], worker) -> float | None:
-        """The novelty of ``outputs`` (in the generating thread), or None without a figure."""
+    def measure(self, outputs: list[str], worker) -> tuple[float | None, list[bool]]:
+        """The novelty of ``outputs`` (in the generating thread), or None without a figure,
+        and which of them the training text holds."""
         novelty = self.novelty
         if novelty is None or worker.is_cancelled:
-            return None
+            return None, [False] * len(outputs)
         if not novelty.ready:  # the first time, the training text is read and indexed
             self.app.call_from_thread(self.set_status, "Comparing with the training text…")
         try:
-            return novelty.score(outputs)
+            return novelty.score(outputs), novelty.copied(outputs)
         except PoetuiError:  # the corpus is no longer there: no figure, and no second try
             self.novelty = None
-            return None
+            return None, [False] * len(outputs)
 
     def finished(self, state: WorkerState, worker: Worker) -> None:
         stream = self.query_one(TokenStream)
         if state == WorkerState.ERROR:
             self.set_status(f"Generation failed: {worker.error}.")
             return
-        tokens, novelty = worker.result if state == WorkerState.SUCCESS else (None, None)
+        tokens, novelty, marked = worker.result if state == WorkerState.SUCCESS else \
+            (None, None, None)
+        if marked is not None:
+            stream.show(marked)
         entry = {**self.current, "text": stream.text, "tokens": self.tokens}
         self.current = None
         self.history.append(entry)
@@ -312,7 +338,9 @@ class DeskScreen(ModelScreen):
             if novelty is None:
                 self.set_status(f"{done} ctrl+r writes again; ctrl+s saves.")
             else:  # the figure takes the hints' room: the footer has those keys too
-                self.set_status(f"{done} New: {novelty:.0%} of its {self.novelty.what}.")
+                copies = marked.count(COPIED) if marked else 0
+                held = f"; {copies} marked {COPIED.split()[0]} it holds" if copies else ""
+                self.set_status(f"{done} New: {novelty:.0%} of its {self.novelty.what}{held}.")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.current is None and 0 <= event.option_index < len(self.history):
