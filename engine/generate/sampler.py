@@ -155,13 +155,17 @@ def distribution(logits: np.ndarray, config: SampleConfig) -> np.ndarray:
 def choose(logits, config: SampleConfig, generator: torch.Generator):
     """Pick the next token id from logits (V,) by the configured strategy; from (N, V), one id
     per row (an array)."""
-    logits = np.asarray(logits)
+    return pick(distribution(np.asarray(logits), config), config, generator)
+
+
+def pick(probs: np.ndarray, config: SampleConfig, generator: torch.Generator):
+    """A token id drawn from ``probs`` (V,) (the likeliest when greedy), or one per row of
+    (N, V)."""
     if config.greedy:
-        picked = np.argmax(logits, axis=-1)
+        picked = np.argmax(probs, axis=-1)
     else:
-        probs = torch.from_numpy(distribution(logits, config))
-        picked = torch.multinomial(probs, 1, generator=generator).numpy()[..., 0]
-    return int(picked) if logits.ndim == 1 else picked
+        picked = torch.multinomial(torch.from_numpy(probs), 1, generator=generator).numpy()[..., 0]
+    return int(picked) if probs.ndim == 1 else picked
 
 
 def _top(probs: np.ndarray, k: int) -> np.ndarray:
@@ -248,10 +252,10 @@ class Position:
     def draw(self, config: SampleConfig, generator: torch.Generator, alternatives: int = 0,
              allowed=None) -> Written:
         """Choose the next token by ``config`` (not yet fed)."""
-        masked = self.masked(config, allowed)
-        token = choose(masked, config, generator)
-        return _written(self.sampler.vocab, self.logits, masked, token, self.render(token),
-                        config, alternatives)
+        probs = distribution(self.masked(config, allowed), config)
+        token = pick(probs, config, generator)
+        return _described(self.sampler.vocab, self.logits[None], probs[None], np.array([token]),
+                          [self.render(token)], alternatives)[0]
 
     def feed_text(self, text: str) -> list[int]:
         """Feed ``text`` token by token (a prime, or what a writer typed); the ids fed."""
@@ -275,15 +279,36 @@ def _masked(logits: np.ndarray, vocab: Vocab, config: SampleConfig, allowed=None
 
 def _written(vocab: Vocab, logits: np.ndarray, masked: np.ndarray, token: int, piece: str,
              config: SampleConfig, alternatives: int) -> Written:
-    probs = distribution(masked, config)
-    # The model's own view: all of its distribution, nothing masked, temperature 1.
+    return _described(vocab, logits[None], distribution(masked, config)[None],
+                      np.array([token]), [piece], alternatives)[0]
+
+
+def _described(vocab: Vocab, logits: np.ndarray, probs: np.ndarray, tokens: np.ndarray,
+               pieces: list[str], alternatives: int) -> list[Written]:
+    """What each of N rows wrote (``tokens``, drawn from ``probs`` (N, V)), all rows at once:
+    its probability, its surprisal under the model (``logits`` (N, V) as they are, nothing
+    masked, temperature 1) and its row's ``alternatives`` likeliest."""
+    rows = np.arange(len(tokens))
     z = logits.astype(np.float64)
-    log_total = float(np.log(np.exp(z - z.max()).sum()) + z.max())
-    surprisal = (log_total - float(logits[token])) / math.log(2)
-    alts = tuple(Choice(int(i), vocab.tokens[i], float(probs[i]))
-                 for i in _top(probs, alternatives) if probs[i] > 0) if alternatives else ()
-    return Written(int(token), vocab.tokens[token], piece, float(probs[token]),
-                   surprisal, alts)
+    top = z.max(axis=-1)
+    log_total = np.log(np.exp(z - top[:, None]).sum(axis=-1)) + top
+    surprisal = (log_total - z[rows, tokens]) / math.log(2)
+    chosen = probs[rows, tokens]
+    if alternatives:
+        k = min(alternatives, probs.shape[-1])
+        best = np.argpartition(-probs, k - 1, axis=-1)[:, :k] if k < probs.shape[-1] else \
+            np.tile(np.arange(k), (len(tokens), 1))
+        order = np.argsort(-np.take_along_axis(probs, best, axis=-1), axis=-1, kind="stable")
+        best = np.take_along_axis(best, order, axis=-1)
+        best_p = np.take_along_axis(probs, best, axis=-1)
+    out = []
+    for row, token in enumerate(tokens.tolist()):
+        alts = tuple(Choice(i, vocab.tokens[i], p) for i, p in
+                     zip(best[row].tolist(), best_p[row].tolist(), strict=True)
+                     if p > 0) if alternatives else ()
+        out.append(Written(token, vocab.tokens[token], pieces[row], float(chosen[row]),
+                           float(surprisal[row]), alts))
+    return out
 
 
 class Sampler:
@@ -331,6 +356,14 @@ class Sampler:
                 previous = self.vocab.tokens[token]
                 break
         return Position(self, state, logits, previous)
+
+    @staticmethod
+    def share_cores() -> None:
+        """Size numpy's BLAS pool for the rest of this process to the cores other work leaves
+        free now: for a session that steps the model a token at a time as someone writes,
+        where setting the limit around each step would cost more than the step (1.5 ms
+        against 1), and an unlimited pool beside other work costs 25 ms a product."""
+        threadpool_limits(limits=free_cores(), user_api="blas")
 
     @contextmanager
     def threads(self, limit: int | None = None) -> Iterator[None]:
@@ -401,19 +434,21 @@ class Sampler:
         ended = [False] * count
         for step in range(config.length):
             masked = _masked(logits, self.vocab, config, first if step == 0 else None)
-            ids = choose(masked, config, generator)
+            probs = distribution(masked, config)
+            ids = pick(probs, config, generator)
+            pieces = [""] * count
             for row in range(count):
-                if ended[row]:
-                    continue
                 token = int(ids[row])
-                if token == eos:
-                    ended[row] = True
-                    continue
-                piece = self.vocab.render(token, previous[row])
-                out[row].append(_written(self.vocab, logits[row], masked[row], token, piece,
-                                         config, alternatives))
-                if self.vocab.tokens[token] not in self.vocab.specials:
-                    previous[row] = self.vocab.tokens[token]
+                ended[row] = ended[row] or token == eos
+                if not ended[row]:
+                    pieces[row] = self.vocab.render(token, previous[row])
+                    if self.vocab.tokens[token] not in self.vocab.specials:
+                        previous[row] = self.vocab.tokens[token]
+            # All rows described at once: one pass over the (N, V) arrays, not N.
+            for row, w in enumerate(_described(self.vocab, logits, probs, ids, pieces,
+                                               alternatives)):
+                if not ended[row]:
+                    out[row].append(w)
             if all(ended):
                 break
             # Ended rows are stepped too (on their last token): cheaper than reshaping.

@@ -69,7 +69,7 @@ def test_co_writing(snap_compare, writer: str) -> None:
         editor = screen.query_one(CoWriter)
         editor.cursor_blink = False
         await pilot.press(*"the cat sat on t", "tab")
-        await wait_for(pilot, lambda: bool(editor.suggestion))
+        await wait_for(pilot, lambda: bool(editor.suggestion) and editor.complete)
         await pilot.pause()
 
     assert snap_compare(PoetuiApp(), terminal_size=SIZE, run_before=suggested)

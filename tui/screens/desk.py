@@ -167,9 +167,11 @@ class DeskScreen(ModelScreen):
         from engine.generate.forms import writes_quatrains, writes_titles
 
         quatrains = writes_quatrains(loaded.vocab, loaded.kind)
+        sampler = loaded.sampler()
+        sampler.share_cores()  # the modes step the model a token at a time, in threads
         # The training text is read at the first measurement, not now: the model is ready to
         # write sooner.
-        return (loaded.sampler(), loaded.state.get("step"), loaded.novelty(), quatrains,
+        return (sampler, loaded.state.get("step"), loaded.novelty(), quatrains,
                 quatrains and writes_titles(loaded.vocab))
 
     def loaded(self, sampler, step: int | None, novelty=None, quatrains: bool = False,

@@ -17,7 +17,7 @@ from textual.widgets import Static, TextArea
 
 from engine.config import SampleConfig
 
-SUGGESTIONS = 4  # written at once, in one batched pass
+SUGGESTIONS = 4  # the first alone (soonest), then the others in one batched pass
 CHARACTERS = 20  # the length of a suggestion
 
 
@@ -32,6 +32,7 @@ class CoWriter(TextArea):
         self.offered: list[str] = []  # the suggestions on show, and which one
         self.choice = 0
         self.discarded = 0  # suggestions that came back too late (the text had moved on)
+        self.complete = False  # the alternatives are in (after the first suggestion)
         self.accepting = False
         self._lock = threading.Lock()  # one thread at a time moves the follower
         self._blas = 1
@@ -70,8 +71,14 @@ class CoWriter(TextArea):
             config = self.settings()
             from engine.generate.sampler import seeded
 
-            offered = self.follower.suggest(SUGGESTIONS, CHARACTERS, config, seeded(config))
-        self.app.call_from_thread(self.offer, revision, offered)
+            generator = seeded(config)
+            # One first, shown as soon as it is written; the others after, in one batch.
+            offered = self.follower.suggest(1, CHARACTERS, config, generator)
+            self.app.call_from_thread(self.offer, revision, offered)
+            if not offered or self.revision != revision:
+                return
+            more = self.follower.suggest(SUGGESTIONS - 1, CHARACTERS, config, generator)
+        self.app.call_from_thread(self.add, revision, more)
 
     # -- suggestions --------------------------------------------------------------------------
 
@@ -86,10 +93,18 @@ class CoWriter(TextArea):
         if revision != self.revision or self.wanted != revision:
             self.discarded += 1  # the text moved on: this one is for a text no longer there
             return
-        self.offered, self.choice = offered, 0
+        self.offered, self.choice, self.complete = offered, 0, not offered
         self.suggestion = offered[0] if offered else ""
         if not offered:
             self.app.notify("The model has nothing to suggest here.", severity="warning")
+        self.post_message(self.Offered())
+
+    def add(self, revision: int, more: list[str]) -> None:
+        """The alternatives, once written, for ↑/↓ (if the first is still on show)."""
+        if revision != self.revision or not self.offered:
+            return
+        self.offered += [m for m in more if m not in self.offered]
+        self.complete = True
         self.post_message(self.Offered())
 
     def cycle(self, delta: int) -> None:
@@ -123,8 +138,9 @@ class CoWriter(TextArea):
             self.accept()
         elif showing and event.key == "escape":
             self.reject()
-        elif showing and event.key in ("up", "down") and len(self.offered) > 1:
-            self.cycle(-1 if event.key == "up" else 1)
+        elif showing and event.key in ("up", "down"):
+            if len(self.offered) > 1:  # (until the others are written, the keys wait)
+                self.cycle(-1 if event.key == "up" else 1)
         else:
             handled = False
         if handled:
