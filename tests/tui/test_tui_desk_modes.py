@@ -178,3 +178,9 @@ async def test_co_writing_accepts_a_suggestion_and_discards_a_late_one(writer: s
         await pilot.press("escape")
         assert not editor.suggestion and isinstance(app.screen, DeskScreen)
         assert editor.text == f"the c{suggestion}x"
+        # Undone, the text is shorter: the state follows it there too.
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: editor.followed == editor.revision)
+        assert editor.text != f"the c{suggestion}x"
+        vocab = editor.follower.sampler.vocab
+        assert editor.follower.ids == vocab.encode(editor.before_cursor())

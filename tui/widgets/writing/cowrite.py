@@ -28,6 +28,7 @@ class CoWriter(TextArea):
         self.settings: Callable[[], SampleConfig] = SampleConfig
         self.revision = 0  # counts the edits: a suggestion belongs to one revision
         self.followed = -1  # the revision the model's state stands at
+        self.followed_text = ""  # … and the text it stands after
         self.wanted = -1  # the revision a suggestion was asked for
         self.offered: list[str] = []  # the suggestions on show, and which one
         self.choice = 0
@@ -51,21 +52,36 @@ class CoWriter(TextArea):
 
     def edit(self, edit):
         result = super().edit(edit)
+        self.edited()
+        return result
+
+    # Undo and redo change the text without passing through ``edit``.
+    def _undo_batch(self, edits) -> None:
+        super()._undo_batch(edits)
+        self.edited()
+
+    def _redo_batch(self, edits) -> None:
+        super()._redo_batch(edits)
+        self.edited()
+
+    def edited(self) -> None:
         self.revision += 1
         if not self.accepting:
             self.reject()  # typing on rejects a suggestion, even one it matches the start of
         if self.follower is not None:
             self.step(self.revision, self.before_cursor(), False)
-        return result
 
     @work(thread=True, group="cowrite")
     def step(self, revision: int, text: str, suggest: bool) -> None:
         """Bring the state to ``text`` (the text of ``revision`` up to the cursor) unless a
         later revision got there first; then, if asked, write suggestions from there."""
         with self._lock:
-            if revision > self.followed:
+            # A later revision may have got here first; the same one again means the cursor
+            # moved (the state follows the text before the cursor).
+            if revision > self.followed or (revision == self.followed and
+                                            text != self.followed_text):
                 self.follower.follow(text)
-                self.followed = revision
+                self.followed, self.followed_text = revision, text
             if not suggest or revision != self.followed:
                 return
             config = self.settings()
