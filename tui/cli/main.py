@@ -170,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("attach", help="open the live dashboard of a run in progress")
     a.add_argument("run", nargs="?", help="the model being trained (default: the newest run)")
+
+    sv = sub.add_parser("serve", help="serve the app to a web browser (each tab one more viewer)",
+                        description="Serve the app to a browser through textual-serve. The page "
+                        "has no login: it binds to 127.0.0.1 unless --host says otherwise; to "
+                        "watch from another machine, forward the port over SSH.")
+    sv.add_argument("--host", default="127.0.0.1", help="the address to listen on "
+                    "(default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     return parser
 
 
@@ -489,11 +497,18 @@ def cmd_attach(args: argparse.Namespace) -> int:
     return run_app(attach=args.run or "")
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tui.cli.serve import serve
+
+    return serve(args.host, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
                 "translate": cmd_translate,
-                "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach}
+                "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach,
+                "serve": cmd_serve}
     try:
         if args.command is None:
             from tui.app import run_app
