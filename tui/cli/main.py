@@ -169,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fetch: download afresh even if it is already here")
 
     a = sub.add_parser("attach", help="open the live dashboard of a run in progress")
-    a.add_argument("run", nargs="?", help="the model being trained (default: the newest run)")
+    a.add_argument("run", nargs="?", help="the model being trained (default: the one "
+                   "running; with several, you choose)")
 
     sv = sub.add_parser("serve", help="serve the app to a web browser (each tab one more viewer)",
                         description="Serve the app to a browser through textual-serve. The page "
