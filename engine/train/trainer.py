@@ -23,7 +23,7 @@ from typing import TypeVar
 import torch
 import torch.nn.functional as F
 
-from engine.config import TrainConfig
+from engine.config import EVAL_SHARE, TrainConfig
 from engine.data.batching import IGNORE, Batch
 from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
@@ -207,6 +207,10 @@ class Trainer:
         self._at_once = at_once or _whole
         self._next_eval = (math.floor(self.progress() * 10) + 1) / 10
         self._next_checkpoint = self.wall + self.config.checkpoint_minutes * 60
+        # Seconds of this run's clock spent evaluating, the last evaluation's cost, and an
+        # evaluation that fell due but waits for its share of the clock (minutes budgets).
+        self._eval_seconds = self._eval_cost = 0.0
+        self._eval_owed = False
         self._recent: deque[tuple[int, float]] = deque(maxlen=20)  # (tokens, seconds)
         self._last_poll = time.monotonic()
         self._loss: float | None = None
@@ -326,8 +330,9 @@ class Trainer:
                          self.eta(progress))
 
     def _side_jobs(self, progress: float, emit: Emit) -> None:
-        """Evaluate (ten times over the budget, or every eval_every steps), sample, and keep a
-        latest checkpoint at least every checkpoint_minutes of training."""
+        """Evaluate (ten times over the budget, or every eval_every steps; a minutes budget
+        defers one that would take its evaluating past EVAL_SHARE of the clock), sample, and
+        keep a latest checkpoint at least every checkpoint_minutes of training."""
         cfg = self.config
         if cfg.eval_per_epoch:
             due_eval = self.position == len(self.batches) and progress < 1.0
@@ -336,17 +341,30 @@ class Trainer:
         else:
             due_eval = self._next_eval <= progress < 1.0
         checkpoint_due = self.wall >= self._next_checkpoint
-        if due_eval:
+        self._eval_owed = self._eval_owed or due_eval
+        if self._eval_owed and progress < 1.0 and self._eval_fits():
+            self._eval_owed = False
             self._next_eval = (math.floor(progress * 10) + 1) / 10
+            started = self.wall
             self.evaluate(emit)  # saves a checkpoint too
             if not cfg.sample_every and not self.stopping:
                 self.sample(emit)
+            self._eval_cost = self.wall - started
+            self._eval_seconds += self._eval_cost
         elif checkpoint_due:
             self.save(emit, ("latest",))
         if checkpoint_due:
             self._next_checkpoint = self.wall + cfg.checkpoint_minutes * 60
         if cfg.sample_every and self.step % cfg.sample_every == 0 and not self.stopping:
             self.sample(emit)
+
+    def _eval_fits(self) -> bool:
+        """Whether an evaluation now keeps a minutes budget's evaluating within EVAL_SHARE of
+        the clock so far (the last one's cost is what the next is taken to cost). Step and
+        epoch budgets evaluate when due: there, evaluating costs time but no training."""
+        if not self.config.minutes:
+            return True
+        return self._eval_seconds + self._eval_cost <= EVAL_SHARE * self.wall
 
     def _finish(self, emit: Emit) -> DoneEvent:
         # Asked to stop: checkpoint and go, at once; the last evaluation stands.
