@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 META = "model.json"
 VOCAB = "vocab.json"
+START = "start.safetensors"  # a continued model's first weights: those of the model it came from
 
 
 class RunState(StrEnum):
@@ -188,6 +189,18 @@ class ModelFolder:
         return self.meta["model"]["vocab_size"]
 
     @property
+    def origin(self) -> dict | None:
+        """What a continued model came from (``model``, ``step``, ``checkpoint``,
+        ``vocab_size``, ``corpus``), or None for a model trained from scratch."""
+        origin = self.meta.get("from")
+        return dict(origin) if origin else None
+
+    @property
+    def start_weights(self) -> Path | None:
+        """The weights a continued model starts from, before its first checkpoint."""
+        return self.path / START if self.meta.get("from") else None
+
+    @property
     def model_settings(self) -> dict:
         return dict(self.meta["model"])
 
@@ -289,6 +302,12 @@ def _checked(meta: object) -> dict:
                        ("parameters", int), ("created", (int, float))):
         if key in meta and not isinstance(meta[key], types):
             raise ValueError(f"its {key} is malformed")
+    origin = meta.get("from")
+    if origin is not None and not (isinstance(origin, dict)
+                                   and isinstance(origin.get("model"), str)
+                                   and isinstance(origin.get("step"), int)
+                                   and isinstance(origin.get("vocab_size"), int)):
+        raise ValueError("its origin (the model it was continued from) is malformed")
     if meta.get("level", "char") not in LEVELS:
         raise ValueError("its level is malformed")
     for key in ("model", "train"):

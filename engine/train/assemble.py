@@ -8,9 +8,11 @@ from pathlib import Path
 
 import torch
 
+from engine.errors import PoetuiError
 from engine.generate.novelty import novelty_for
 from engine.kinds import MAX_VALIDATION_TOKENS
 from engine.nn.device import pick_device, resolve_precision
+from engine.nn.grow import grown_weights
 from engine.nn.model import build_model
 from engine.storage.folder import ModelFolder
 from engine.train.trainer import Trainer
@@ -32,10 +34,31 @@ def open_trainer(model_dir: Path, overrides: dict | None = None) -> Trainer:
     device = pick_device(config.device)
     precision = resolve_precision(config.precision, device)
     torch.manual_seed(config.seed)  # the same seed, the same initial weights
-    model = build_model(model_config).to(device)
+    model = build_model(model_config)
+    start = folder.start_weights
+    if start is not None and folder.pointer("latest") is None:
+        model.load_state_dict(_start_weights(folder, model))
+    model = model.to(device)
     trainer = Trainer(model_dir, model, vocab, kind, kind.train_batches(train_ids, vocab, config),
                       val_ids, config, device, precision,
                       novelty_for(kind, vocab, lambda: train), test_ids)
     if folder.pointer("latest") is not None:
         trainer.restore()
     return trainer
+
+
+def _start_weights(folder: ModelFolder, model: torch.nn.Module) -> dict:
+    """A continued model's first weights: the model it came from, grown to its vocabulary."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    origin = folder.origin or {}
+    try:
+        old = load_file(str(folder.start_weights))
+        return grown_weights(old, model, int(origin["vocab_size"]))
+    except (SafetensorError, OSError, KeyError, ValueError, RuntimeError):
+        raise PoetuiError(
+            f"The weights model '{folder.name}' starts from ({folder.start_weights}) are "
+            f"damaged or missing; delete it with `poetui models rm {folder.name}` and "
+            f"continue '{origin.get('model', 'the old model')}' again."
+        ) from None

@@ -97,7 +97,12 @@ class Trainer:
     # -- set-up ------------------------------------------------------------------------------
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
-        cfg, params = self.config, self.model.parameters()
+        cfg = self.config
+        if cfg.freeze_embeddings:
+            for name, p in self.model.named_parameters():
+                if name.split(".")[0].endswith("embedding"):
+                    p.requires_grad_(False)
+        params = [p for p in self.model.parameters() if p.requires_grad]
         if cfg.optimizer == "sgd":
             return torch.optim.SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         if cfg.optimizer == "rmsprop":  # Keras' RMSprop: rho 0.9, epsilon 1e-7
