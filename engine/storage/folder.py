@@ -123,6 +123,7 @@ class ModelFolder:
         self.name = path.name
         self._meta: dict | None = None
         self.damage: str | None = None  # the sentence for a damaged folder
+        self._vocab: dict | None = None
         try:
             self._meta = _checked(read_json(path / META))
         except (PoetuiError, ValueError, TypeError) as exc:
@@ -130,6 +131,16 @@ class ModelFolder:
                            f"({_why(exc)}), so the model is damaged and cannot be trained or "
                            f"written with; delete it with `poetui models rm {self.name}` (its "
                            f"checkpoints stay in {path / 'ckpt'} until then).")
+
+    @classmethod
+    def received(cls, path: Path, meta: dict, vocab: dict) -> ModelFolder:
+        """A model's settings and vocabulary as the lead of a data-parallel run sent them to a
+        process that may be on another machine, without the folder: read-only, never written."""
+        folder = cls.__new__(cls)
+        folder.path, folder.name, folder.damage = path, path.name, None
+        folder._meta = _checked(meta)
+        folder._vocab = vocab
+        return folder
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -218,6 +229,8 @@ class ModelFolder:
         from engine.data.tokenizer import Vocab
 
         try:
+            if getattr(self, "_vocab", None) is not None:
+                return Vocab.from_json(self._vocab)  # received from the lead of a run
             return Vocab.load(self.path / VOCAB)
         except (OSError, ValueError, KeyError, TypeError):
             raise PoetuiError(

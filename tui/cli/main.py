@@ -194,7 +194,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     from engine.storage import store
     from engine.train import job
     from engine.train.worker import StopSignals, run_training
+    from engine.train.world import world_from_env
 
+    world = world_from_env()
+    if world is not None and not world.lead:
+        # Started by torchrun beside the lead (rank 0): train as it says, write nothing.
+        from engine.train.team import follow_run
+
+        if args.name is None:
+            raise PoetuiError("Under torchrun every process needs the model's --name.")
+        follow_run(args.name)
+        return 0
     overrides = {k: getattr(args, k) for k in TRAIN_OPTIONS}
     if args.preset is not None:
         preset_named(args.preset)  # a typo is one sentence, before any download
