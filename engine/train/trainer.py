@@ -351,7 +351,7 @@ class Trainer:
         if self.average:
             self.average.update(model)
         self.carried = detach_state(state)
-        self._loss = float(loss)
+        self._loss = loss.item() if isinstance(loss, torch.Tensor) else loss
         if not self._loss <= self.loss_ceiling:  # NaN fails this too
             raise Diverged
         duration = time.perf_counter() - started
