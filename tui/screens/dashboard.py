@@ -174,7 +174,11 @@ class DashboardScreen(Screen):
         if self.status.get("device"):
             parts.append(self.status["device"])
         threads = self.status.get("threads")
-        if threads:
+        processes = self.status.get("processes", "1")
+        if processes != "1":  # data-parallel: tok/s is all the processes' together
+            parts.append(f"{processes} processes × {threads or '?'} "
+                         f"thread{'' if threads == '1' else 's'}")
+        elif threads:
             parts.append(f"{threads} thread{'' if threads == '1' else 's'}")
         if state is RunState.ERROR and self.status.get("message"):
             parts.append(escape(self.status["message"]))
