@@ -11,7 +11,7 @@ import torch
 from engine.errors import PoetuiError
 from engine.generate.novelty import novelty_for
 from engine.kinds import MAX_VALIDATION_TOKENS
-from engine.nn.device import pick_device, resolve_precision
+from engine.nn.device import pick_device, prepare, resolve_precision
 from engine.nn.grow import grown_weights
 from engine.nn.model import build_model
 from engine.storage.folder import ModelFolder
@@ -54,6 +54,7 @@ def assemble(folder: ModelFolder, overrides: dict | None = None,
         device = torch.device("cuda", follower)
         torch.cuda.set_device(device)
     precision = resolve_precision(config.precision, device)
+    prepare(device)
     torch.manual_seed(config.seed)  # the same seed, the same initial weights
     model = build_model(model_config).to(device)
     novelty = novelty_for(kind, vocab, lambda: train) if lead else None

@@ -40,7 +40,7 @@ from engine.events import (
 from engine.generate.novelty import Novelty
 from engine.kinds import Kind
 from engine.nn.averaging import WeightAverage
-from engine.nn.device import autocast
+from engine.nn.device import autocast, to_device
 from engine.nn.model import LanguageModel, detach_state
 from engine.storage import checkpoint
 from engine.train.evaluate import validation_loss
@@ -333,7 +333,7 @@ class Trainer:
         state = self.carried if batch.carry else None
         optimizer.zero_grad(set_to_none=True)
         if self.team is None:
-            y = batch.y.to(self.device)
+            y = to_device(batch.y, self.device)
             with autocast(self.device, self.precision):
                 logits, state = self.kind.forward(model, batch, state, self.device)
             loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
@@ -379,7 +379,7 @@ class Trainer:
 
             team.order(STEP, lr)
         part, weight = team.share(batch)
-        y = part.y.to(self.device)
+        y = to_device(part.y, self.device)
         with autocast(self.device, self.precision):
             logits, state = self.kind.forward(self.net, part, state, self.device)
         summed = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
