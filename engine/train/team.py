@@ -17,27 +17,23 @@ from the lead, so a follower on another machine needs only the corpus.
 
 The world comes from torchrun's environment (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``,
 ``LOCAL_WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``); ``poetui train --nproc N`` on one
-machine sets the same variables for the followers it starts (``python -m engine.train.team``).
+machine sets the same variables for the followers it starts (``python -m engine.train.follower``).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import torch
 import torch.distributed as dist
 
 from engine.errors import PoetuiError
-from engine.train.world import World, forget_world, world_from_env
+from engine.train.world import GATHER, STOP, SYNC, World, forget_world
 
-WAIT, STEP, GATHER, SYNC, STOP = 0, 1, 2, 3, 4
 # How long a process waits at a collective: the lead sends a heartbeat a few times a second
 # while it evaluates or is paused, so this is only reached when a process is lost silently.
 TIMEOUT = timedelta(minutes=10)
@@ -218,68 +214,3 @@ class Team:
                 process.wait()
         if self.followers:
             forget_world()
-
-
-def follow(trainer, team: Team, check_threads) -> None:
-    """A follower's run: do as the lead says until it says stop."""
-    from engine.train.trainer import Diverged
-
-    batches = None
-    while True:
-        code, lr = team.next_order()
-        if code == STEP:
-            try:
-                trainer.train_step(next(batches), lr)  # type: ignore[arg-type]
-            except Diverged:
-                pass  # the lead goes back to its last checkpoint and sends the weights
-        elif code == GATHER:
-            team.send_carried(trainer.carried)
-        elif code == SYNC:
-            team.send_state(trainer)
-            batches = trainer.batches_from_here()
-        elif code == STOP:
-            return
-        check_threads()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m engine.train.team NAME``: a follower (rank ≥ 1), started by a lead on this
-    machine or by torchrun. It trains until the lead stops, and writes nothing but its log."""
-    name = (argv if argv is not None else sys.argv[1:])[0]
-    try:
-        follow_run(name)
-    except PoetuiError as exc:
-        print(f"poetui (follower): {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def follow_run(name: str) -> None:
-    from engine.nn.threads import ThreadGovernor, prepare_env
-
-    prepare_env()
-    world = world_from_env()
-    if world is None or world.lead:
-        raise PoetuiError("A follower needs RANK ≥ 1 and WORLD_SIZE ≥ 2 in its environment.")
-    team = Team(world)
-    try:
-        from engine.storage.folder import ModelFolder
-        from engine.train.assemble import assemble
-
-        meta, vocab = team.send_settings({}, {})
-        folder = ModelFolder.received(Path(name), meta, vocab)
-        trainer = assemble(folder, follower=world.local_rank)
-        trainer.join(team)
-        torch.manual_seed(trainer.config.seed + world.rank)  # its own dropout masks
-        governor = ThreadGovernor(trainer.config.threads, torch.set_num_threads,
-                                  world.local_size)
-        follow(trainer, team, governor.check)
-    finally:
-        team.close(tell=False)
-
-
-if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

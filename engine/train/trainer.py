@@ -44,6 +44,7 @@ from engine.nn.device import autocast, to_device
 from engine.nn.model import LanguageModel, detach_state
 from engine.storage import checkpoint
 from engine.train.evaluate import validation_loss
+from engine.train.world import STEP, WAIT
 
 Emit = Callable[[Event], None]
 T = TypeVar("T")
@@ -303,8 +304,6 @@ class Trainer:
         """Followers wait on the lead while it evaluates, samples or is paused: tell them it
         is still there."""
         if self.team is not None:
-            from engine.train.team import WAIT
-
             self.team.order(WAIT)
 
     def _obey(self, commands: list[str], emit: Emit) -> None:
@@ -375,8 +374,6 @@ class Trainer:
         the gradient of the global batch's loss, as one process would have it."""
         team = self.team
         if team.lead:
-            from engine.train.team import STEP
-
             team.order(STEP, lr)
         part, weight = team.share(batch)
         y = to_device(part.y, self.device)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from engine.errors import PoetuiError
 
+# The lead's orders to its followers (engine.train.team): what comes next.
+WAIT, STEP, GATHER, SYNC, STOP = 0, 1, 2, 3, 4
 ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
 
@@ -66,7 +68,7 @@ def start_followers(model_dir: Path, world: int) -> list[subprocess.Popen]:
     for rank in range(1, world):
         with open(model_dir / f"rank-{rank}.log", "ab") as log:
             followers.append(subprocess.Popen(
-                [sys.executable, "-m", "engine.train.team", model_dir.name],
+                [sys.executable, "-m", "engine.train.follower", model_dir.name],
                 env={**base, "RANK": str(rank), "LOCAL_RANK": str(rank)},
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 cwd=str(root)))

@@ -199,7 +199,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     world = world_from_env()
     if world is not None and not world.lead:
         # Started by torchrun beside the lead (rank 0): train as it says, write nothing.
-        from engine.train.team import follow_run
+        from engine.train.follower import follow_run
 
         if args.name is None:
             raise PoetuiError("Under torchrun every process needs the model's --name.")
