@@ -13,7 +13,7 @@ import torch
 from engine.errors import PoetuiError
 from engine.train.team import Team
 from engine.train.trainer import Diverged
-from engine.train.world import GATHER, STEP, STOP, SYNC, world_from_env
+from engine.train.world import GATHER, LEAD, STEP, STOP, SYNC, world_from_env
 
 
 def follow(trainer, team: Team, check_threads) -> None:
@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     except PoetuiError as exc:
         print(f"poetui (follower): {exc}", file=sys.stderr)
         return 1
+    except RuntimeError as exc:  # a failed collective: the lead or another process is gone
+        print(f"poetui (follower): the run's other processes stopped answering ({exc}); "
+              "this process stops too.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -54,6 +58,9 @@ def follow_run(name: str) -> None:
     world = world_from_env()
     if world is None or world.lead:
         raise PoetuiError("A follower needs RANK ≥ 1 and WORLD_SIZE ≥ 2 in its environment.")
+    lead = os.environ.get(LEAD)
+    if lead:
+        _end_with(int(lead))
     team = Team(world)
     try:
         from engine.storage.folder import ModelFolder
@@ -69,6 +76,26 @@ def follow_run(name: str) -> None:
         follow(trainer, team, governor.check)
     finally:
         team.close(tell=False)
+
+
+def _end_with(pid: int) -> None:
+    """Exit when the lead that started this process is gone. A lead killed outright (SIGKILL)
+    tells nobody, and a follower still joining the group would otherwise wait for it until the
+    group's timeout; once joined, the lost connection also ends it."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # it exists (as another user: not ours, but alive)
+
+    threading.Thread(target=watch, daemon=True, name="lead-watch").start()
 
 
 if __name__ == "__main__":

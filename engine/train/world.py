@@ -15,6 +15,7 @@ from engine.errors import PoetuiError
 
 # The lead's orders to its followers (engine.train.team): what comes next.
 WAIT, STEP, GATHER, SYNC, STOP = 0, 1, 2, 3, 4
+LEAD = "POETUI_LEAD_PID"  # a local follower's lead: it ends when the lead does
 ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
 
@@ -58,7 +59,7 @@ def start_followers(model_dir: Path, world: int) -> list[subprocess.Popen]:
     port = free_port()
     root = Path(__file__).resolve().parents[2]
     base = {**os.environ, "WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(world),
-            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), LEAD: str(os.getpid()),
             "PYTHONPATH": os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH"))
                                           if p)}
     os.environ.update(RANK="0", LOCAL_RANK="0", WORLD_SIZE=str(world),
