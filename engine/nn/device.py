@@ -64,10 +64,11 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     return stack
 
 
-def to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+def to_device(t: torch.Tensor, device: torch.device | str) -> torch.Tensor:
     """A batch's tensor on the training device. To a GPU through pinned (page-locked) host
     memory and a non-blocking copy, so the copy overlaps the work already queued on the GPU;
     elsewhere as it is."""
+    device = torch.device(device)
     if device.type != "cuda":
         return t.to(device)
     return (t if t.is_pinned() else t.pin_memory()).to(device, non_blocking=True)
