@@ -73,6 +73,8 @@ def main() -> None:
            f"| 1 process, {n} threads | {statistics.median(alone):,.0f} |\n"
            f"| `--nproc {n}`, 1 thread each (gloo, DDP) | {statistics.median(team):,.0f} |\n"
            f"| **ratio** ({n} processes / 1, median of per-repeat ratios) | **{ratio:.3f}** |\n\n"
+           f"Per-repeat ratios: {', '.join(f'{x:.3f}' for x in ratios)} (the machine is shared "
+           "and noisy).\n\n"
            f"On {os.cpu_count()} cores this is not expected to win: each step the processes "
            "exchange their gradients (an all-reduce over the loopback) and the lead's orders, "
            "which one process with its threads does not. With more cores than one process's "
