@@ -158,6 +158,12 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
     threads: int = 0  # CPU threads for training; 0: chosen from the free cores as it runs
+    # Training processes on this machine, data-parallel (engine.train.team); the global batch
+    # and the learning rate are these settings whatever the count, so a preset means one run.
+    nproc: int = 1
+    # The embeddings keep the weights they start with (a model continued on new text: its
+    # old tokens keep their meaning; with tied weights the output layer's weights too).
+    freeze_embeddings: bool = False
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -198,6 +204,13 @@ class TrainConfig:
         if self.threads < 0:
             raise PoetuiError("The thread count is a number of CPU threads: 1 or more, or 0 for "
                               "automatic.")
+        if isinstance(self.nproc, bool) or not isinstance(self.nproc, int) or self.nproc < 1:
+            raise PoetuiError(f"The number of training processes is a whole number of 1 or more "
+                              f"(not {self.nproc}).")
+        if self.nproc > self.batch:
+            raise PoetuiError(f"{self.nproc} training processes need a batch of at least "
+                              f"{self.nproc} (each takes its share of the batch's rows), not "
+                              f"{self.batch}; give a larger --batch or a smaller --nproc.")
         if not (self.minutes or self.epochs or self.steps):
             self.epochs = 10
 

@@ -191,7 +191,11 @@ class DashboardScreen(Screen):
         if self.status.get("device"):
             parts.append(self.status["device"])
         threads = self.status.get("threads")
-        if threads:
+        processes = self.status.get("processes", "1")
+        if processes != "1":  # data-parallel: tok/s is all the processes' together
+            parts.append(f"{processes} processes × {threads or '?'} "
+                         f"thread{'' if threads == '1' else 's'}")
+        elif threads:
             parts.append(f"{threads} thread{'' if threads == '1' else 's'}")
         # One row that ends in … when it is too long, so the panels below stay put; an error
         # sentence wraps (up to three rows) so it is read whole.

@@ -116,6 +116,10 @@ class NewModelScreen(Screen):
                 yield Static("", id="budget-note", classes="field-note")
                 yield _row("name", Input(placeholder="made from the corpus", compact=True,
                                          id="name"))
+                # A model of the library to continue on this corpus (its shape and recipe
+                # kept); filled in from a thread once the library has been read.
+                yield _row("start from", Select([], prompt="new weights", compact=True,
+                                                id="start-from"))
                 yield Button("Create and train (ctrl+s)", variant="primary", id="create")
             with Vertical(id="new-side"):
                 yield CorpusReport(id="corpus-report")
@@ -128,6 +132,15 @@ class NewModelScreen(Screen):
         self.show_preset()
         self.query_one("#corpus-choice").focus()
         self.schedule_check()
+        self.read_library()
+
+    @work(thread=True, exclusive=True, group="library")
+    def read_library(self) -> None:
+        from engine.storage import store
+
+        names = [m.name for m in store.list_models() if m.steps > 0]
+        self.app.call_from_thread(
+            self.query_one("#start-from", Select).set_options, [(n, n) for n in names])
 
     # -- reading the form ---------------------------------------------------------------------
 
@@ -427,15 +440,26 @@ class NewModelScreen(Screen):
             return
         name = self.query_one("#name", Input).value.strip() or None
         preset = self.query_one("#preset", Select).value
+        origin = self.query_one("#start-from", Select).value
         self.notify("Creating the model…")
-        self.create(self.corpus_spec(), name, preset, overrides)
+        self.create(self.corpus_spec(), name, preset, overrides,
+                    None if origin == Select.NULL else str(origin))
 
     @work(thread=True, exclusive=True, group="create")
-    def create(self, spec: str, name: str | None, preset: str, overrides: dict) -> None:
+    def create(self, spec: str, name: str | None, preset: str, overrides: dict,
+               origin: str | None = None) -> None:
         try:
             from engine.train.job import create_model
 
-            path = create_model(spec, name, preset, **overrides)
+            if origin is not None:
+                from engine.train.continuation import continue_model
+
+                # The level (always set in the form) is the old model's; other shape fields
+                # given here are refused in a sentence.
+                overrides.pop("level", None)
+                path = continue_model(spec, origin, name, **overrides)
+            else:
+                path = create_model(spec, name, preset, **overrides)
         except PoetuiError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
