@@ -206,7 +206,8 @@ async def test_the_cost_panel_shows_nothing_until_the_new_corpus_checks_out(
         await wait_for(pilot, lambda: "There is no file" in str(
             screen.query_one("#corpus-report").render()))
         # Half a path: no figures (the last ones were another corpus's), no estimate asked.
-        assert "1,000 parameters" not in report_text(screen) and "steps per epoch" not in report_text(screen)
+        shown = report_text(screen)
+        assert "1,000 parameters" not in shown and "steps per epoch" not in shown
         calls = len(fake_estimate.calls)
         await pilot.press(*"ems.txt")
         await wait_for(pilot, lambda: len(fake_estimate.calls) == calls + 1)
