@@ -169,3 +169,28 @@ def test_score_of_records_sums_to_eval(names_file: Path, tmp_path: Path, capsys)
 def test_score_refuses_both_a_text_and_a_file(chars: str, tmp_path: Path, capsys) -> None:
     assert main(["score", chars, "x", "--file", str(tmp_path / "f.txt")]) == 1
     assert capsys.readouterr().err == "poetui: Give the text or --file, not both.\n"
+
+
+def test_positions_and_branches_on_the_device_stepper() -> None:
+    """The GPU's stepper (PyTorch on the model's device, here the CPU) forks and batches as
+    the numpy one does: the same greedy branches from the same position."""
+    from engine.generate.device_stepper import DeviceStepper
+
+    numpy_sampler = random_sampler()
+    torch.manual_seed(2)
+    kind = kind_named("stream")
+    vocab = numpy_sampler.vocab
+    model = LanguageModel(ModelConfig(vocab_size=len(vocab), layers=2, hidden=24)).eval()
+    device_sampler = Sampler(model, vocab, kind)
+    device_sampler.stepper = DeviceStepper(model)
+    config = SampleConfig(length=20, greedy=True)
+    texts = []
+    for sampler in (numpy_sampler, device_sampler):
+        start = sampler.begin("ab")
+        fork = start.copy()
+        fork.feed(vocab.id_of("c"))
+        branches = sampler.branches(fork, 3, config, seeded(config))
+        texts.append(["".join(w.piece for w in ws) for ws, _ in branches])
+        again = branches[0][1].copy()  # an end position continues
+        again.feed(vocab.id_of("a"))
+    assert texts[0] == texts[1] and len(set(texts[0])) == 1

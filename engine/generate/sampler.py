@@ -87,6 +87,16 @@ class Stepper:
         n = len(self.layers) * self.states_per_layer
         return [np.zeros(self.hidden, dtype=np.float32) for _ in range(n)]
 
+    # Copies of a state: a fork, N streams from one, one stream out of N.
+    def copy(self, state: list[np.ndarray]) -> list[np.ndarray]:
+        return [s.copy() for s in state]
+
+    def repeat(self, state: list[np.ndarray], n: int) -> list[np.ndarray]:
+        return [np.repeat(s[None], n, axis=0) for s in state]
+
+    def row(self, state: list[np.ndarray], i: int) -> list[np.ndarray]:
+        return [s[i].copy() for s in state]
+
     def step(self, token: int, state: list[np.ndarray]) -> torch.Tensor:
         """Feed one token id; update ``state`` in place; return the next-token logits (V,)."""
         return torch.from_numpy(self.advance(token, state))
@@ -210,8 +220,8 @@ class Position:
         self.steps = 0  # model steps taken since this position was made or copied
 
     def copy(self) -> Position:
-        return Position(self.sampler, [s.copy() for s in self.state], self.logits.copy(),
-                        self.previous)
+        return Position(self.sampler, self.sampler.stepper.copy(self.state),
+                        self.logits.copy(), self.previous)
 
     def feed(self, token: int) -> None:
         """One model step: the state after ``token``, and the logits that follow it."""
@@ -320,7 +330,9 @@ class Sampler:
         self.vocab = vocab
         self.kind = kind
         self.recipe = recipe  # primes are read through the model's recipe, as its corpus was
-        self.stepper = Stepper(model)
+        from engine.generate.device_stepper import DeviceStepper, uses_device_stepper
+
+        self.stepper = DeviceStepper(model) if uses_device_stepper(model) else Stepper(model)
 
     def prime(self, text: str) -> Prime:
         """Encode a prime; name what the model cannot read instead of failing on it."""
@@ -427,7 +439,7 @@ class Sampler:
         comes back with the position at its end, to continue from. An item ends at <eos>.
         ``first`` names the only tokens the first may be (None: any)."""
         eos = self.vocab.eos_id
-        states = [np.repeat(s[None], count, axis=0) for s in position.state]
+        states = self.stepper.repeat(position.state, count)
         logits = np.repeat(position.logits[None], count, axis=0)
         previous = [position.previous] * count
         out: list[list[Written]] = [[] for _ in range(count)]
@@ -455,7 +467,7 @@ class Sampler:
             logits = self.stepper.advance(ids, states)
         ends = []
         for row in range(count):
-            end = Position(self, [s[row].copy() for s in states], logits[row].copy(),
+            end = Position(self, self.stepper.row(states, row), logits[row].copy(),
                            previous[row])
             ends.append((out[row], end))
         return ends
