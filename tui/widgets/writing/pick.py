@@ -17,7 +17,7 @@ from engine.generate.loom import Token
 from tui.widgets.writing.tokens import ALTERNATIVES, TokenView, shown
 
 CHOICES = 9
-BAR = 12  # cells of a bar at probability 1
+BAR = 16  # cells of a bar at probability 1
 
 
 def bar(probability: float, width: int = BAR) -> str:
@@ -73,7 +73,7 @@ class PickMode(Horizontal, can_focus=True):
             if n > 1:
                 lines.append("\n")
             lines.append(f"{n} ", style="bold")
-            lines.append(f"{shown(choice.token)[:8]:<8} {choice.probability:5.3f} ")
+            lines.append(f"{shown(choice.token)[:10]:<10} {choice.probability:5.3f} ")
             lines.append(bar(choice.probability), style="green")
         self.query_one("#pick-choices", Static).update(lines)
 
