@@ -95,11 +95,17 @@ def test_eight_line_regulated_poems():
     assert all(v.regulated and v.shape.lines == 8 for v in verdicts), verdicts
 
 
+def printed(out: str) -> list[str]:
+    """`poetui sample`'s poems, each as one record: it prints a poem as its title and four
+    lines, poems a blank line apart."""
+    return ["".join(poem.split("\n")) for poem in out.strip().split("\n\n")]
+
+
 def test_sample_regulated_with_an_acrostic_from_the_cli(model, capsys):
     assert main(["sample", model, "--regulated", "--acrostic", "春秋", "--count", "12",
                  "--seed", "5", "--stats"]) == 0
     captured = capsys.readouterr()
-    poems = captured.out.strip().split("\n")
+    poems = printed(captured.out)
     assert len(poems) == 12
     for record in poems:
         verdict = check(record)
@@ -111,12 +117,13 @@ def test_sample_regulated_with_an_acrostic_from_the_cli(model, capsys):
 def test_no_title_with_a_prime_shows_the_prime(model, capsys):
     assert main(["sample", model, "--no-title", "--prime", "春山", "--count", "3",
                  "--form", "--seed", "1"]) == 0
-    poems = capsys.readouterr().out.strip().split("\n")
+    poems = printed(capsys.readouterr().out)
     assert len(poems) == 3 and all(p.startswith("春山") and ":" not in p for p in poems), poems
     assert main(["sample", model, "--no-title", "--prime", "春:月", "--count", "2",
                  "--seed", "1", "--form"]) == 0
-    poems = capsys.readouterr().out.strip().split("\n")
-    assert all(p.startswith("月") and ":" not in p for p in poems), poems  # past the colon
+    poems = printed(capsys.readouterr().out)
+    # Shown from past the colon.
+    assert len(poems) == 2 and all(p.startswith("月") and ":" not in p for p in poems), poems
 
 
 def test_regulated_is_refused_in_one_sentence_where_it_cannot_be(model, names_file, capsys):
