@@ -29,6 +29,24 @@ def test_device_stepper_steps_as_the_numpy_one(cell):
     assert not uses_device_stepper(model)  # on the CPU, numpy is the sampler's stepper
 
 
+def test_both_steppers_fold_in_the_verse_features():
+    """A model with verse features (tang-qijue's): each token's tones and rhymes add to its
+    embedding and its output row, in the numpy stepper's tables and the model's own step."""
+    torch.manual_seed(0)
+    model = LanguageModel(ModelConfig(30, "lstm", 1, 24, verse_features=True)).eval()
+    with torch.no_grad():
+        model.verse.copy_((torch.rand_like(model.verse) < 0.3).float())
+        torch.nn.init.normal_(model.verse_out.weight)  # zeros at first: make its share count
+    plain = LanguageModel(ModelConfig(30, "lstm", 1, 24)).eval()
+    plain.load_state_dict(model.state_dict(), strict=False)  # the same weights, no features
+    numpy_step, device_step, without = Stepper(model), DeviceStepper(model), Stepper(plain)
+    a, b, c = numpy_step.zero_state(), device_step.zero_state(), without.zero_state()
+    for token in [3, 7, 7, 1, 29, 0, 12]:
+        ours = numpy_step.step(token, a)
+        assert torch.allclose(ours, device_step.step(token, b), atol=1e-5)
+        assert not torch.allclose(ours, without.step(token, c), atol=1e-3)
+
+
 def test_to_device_leaves_a_cpu_tensor_as_it_is():
     t = torch.arange(6).view(2, 3)
     assert to_device(t, torch.device("cpu")) is t
