@@ -15,6 +15,7 @@ from engine.errors import PoetuiError
 CELLS = ("lstm", "gru", "rnn")
 LEVELS = ("char", "word")
 KINDS = ("stream", "records", "pairs")
+SPLIT_RULES = ("by-source", "random")  # how a pairs corpus splits (engine.kinds)
 OPTIMIZERS = ("adamw", "adam", "sgd", "rmsprop")
 SCHEDULES = ("cosine", "constant", "step")
 CLIP_MODES = ("norm", "value")  # norm: global norm; value: element-wise, as the numpy exercise
