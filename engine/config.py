@@ -56,6 +56,9 @@ class ModelConfig:
     arch: str = "lm"  # lm | seq2seq
     bidirectional: bool = False
     attention: bool = False
+    # Translation: the share of the decoder's input characters hidden while training (word
+    # dropout), so that it leans on the source rather than on the characters before.
+    target_drop: float = 0.0
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
@@ -70,7 +73,8 @@ class ModelConfig:
                 raise ValueError(f"{what} must be a whole number {allowed}, not {value!r}")
         for value, what in ((self.dropout, "the dropout"),
                             (self.embed_dropout, "the embedding dropout"),
-                            (self.weight_drop, "the weight drop")):
+                            (self.weight_drop, "the weight drop"),
+                           (self.target_drop, "the target drop")):
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"{what} must be at least 0 and below 1, not {value!r}")
         if self.arch not in ("lm", "seq2seq"):
@@ -134,6 +138,9 @@ class TrainConfig:
     # the batch, as Zaremba's TensorFlow script and the numpy names exercise do: their
     # learning rates and clipping thresholds act on that sum. Reported losses stay per token.
     loss_sum: bool = False
+    # Spread this share of each target's probability over the whole vocabulary (Szegedy et al.):
+    # the training loss only; evaluation scores the true distribution.
+    label_smoothing: float = 0.0
     schedule: str = "cosine"
     decay: float = 0.5  # step schedule: lr × decay^(epoch − decay_after) after decay_after
     decay_after: int = 4
@@ -160,6 +167,8 @@ class TrainConfig:
             raise PoetuiError(f"Unknown schedule '{self.schedule}'; use {', '.join(SCHEDULES)}.")
         if self.clip_mode not in CLIP_MODES:
             raise PoetuiError("Clipping is either 'norm' or 'value'.")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise PoetuiError("The label smoothing must be at least 0 and below 1.")
         if not 0.0 <= self.average < 1.0:
             raise PoetuiError("The weight-average decay must be at least 0 and below 1.")
         if not (math.isfinite(self.lr) and self.lr > 0) or self.batch < 1 or self.seq_len < 2 \

@@ -296,7 +296,8 @@ class Trainer:
         state = self.carried if batch.carry else None
         with autocast(self.device, self.precision):
             logits, state = self.kind.forward(model, batch, state, self.device)
-        loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=IGNORE)
+        loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=IGNORE,
+                               label_smoothing=cfg.label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         (loss * batch.tokens / len(y) if cfg.loss_sum else loss).backward()
         if cfg.clip_mode == "norm":
