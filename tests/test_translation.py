@@ -76,6 +76,12 @@ def test_translate_and_eval_from_the_command_line(reversal_file, tmp_path):
            "--embed", "16")
     out = poetui("translate", "r", "abc").stdout
     assert out.endswith("\n") and "\n" not in out[:-1]
+    # Without --beam it is the best of a beam of 5; --beam 1 is greedy, streamed.
+    assert out == poetui("translate", "r", "abc", "--beam", "5").stdout
+    loaded = load_model("r").translator()
+    greedy = "".join(loaded.stream("abc"))
+    assert poetui("translate", "r", "abc", "--beam", "1").stdout == greedy + "\n"
+    assert out[:-1] == loaded.beam(loaded.source("abc"), 5)[0][0]
     many = poetui("translate", "r", input="ab\ncd\nzz\n").stdout.splitlines()
     assert len(many) == 3
     scored = poetui("translate", "r", "abc", "--beam", "3", "--n-best", "2").stdout.splitlines()
