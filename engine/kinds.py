@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import random
 import statistics
+import unicodedata
 from collections.abc import Iterator
 
 import numpy as np
 
-from engine.config import KINDS, TrainConfig
+from engine.config import KINDS, SPLIT_RULES, TrainConfig
 from engine.data.tokenizer import BOS, EOS, PAD, Vocab
 from engine.errors import PoetuiError
 
@@ -31,14 +32,31 @@ MAX_VALIDATION_TOKENS = 250_000  # keeps each evaluation to seconds on a CPU
 EVAL_BATCH, EVAL_SEQ_LEN = 16, 256
 
 
-def _seeded_split(items: list) -> tuple[list, list]:
-    """A seeded random 10 % of the items is validation (the same every time)."""
-    order = list(range(len(items)))
+# How a pairs corpus is split, as a model's folder records it. A folder from before the rule
+# was recorded split its pairs at random, and keeps doing so (its vocabulary, its resumed run
+# and its held-out figures were made from that split).
+BY_SOURCE, RANDOM = SPLIT_RULES
+
+
+def _seeded_split(items: list, key=None) -> tuple[list, list]:
+    """A seeded random 10 % of the items is validation (the same every time), in the order they
+    came. With ``key``, items of one key stay together: a seeded 10 % of the distinct keys (in
+    order of first appearance) is validation, with all their items."""
+    keys = [key(x) for x in items] if key is not None else list(range(len(items)))
+    groups = list(dict.fromkeys(keys))
+    order = list(range(len(groups)))
     random.Random(SPLIT_SEED).shuffle(order)
-    n_val = max(1, int(len(items) * VALIDATION_FRACTION)) if len(items) > 1 else 0
-    val_ids = set(order[:n_val])
-    return ([x for i, x in enumerate(items) if i not in val_ids],
-            [x for i, x in enumerate(items) if i in val_ids])
+    n_val = max(1, int(len(groups) * VALIDATION_FRACTION)) if len(groups) > 1 else 0
+    held = {groups[i] for i in order[:n_val]}
+    return ([x for x, k in zip(items, keys, strict=True) if k not in held],
+            [x for x, k in zip(items, keys, strict=True) if k in held])
+
+
+def normalised(sentence: str) -> str:
+    """A sentence as the split compares sources: case, accents' composition, punctuation and
+    spacing ignored, so "I left." and "i left!" are one source sentence."""
+    text = unicodedata.normalize("NFKC", sentence).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
 
 
 class _LanguageKind:
@@ -71,6 +89,11 @@ class _LanguageKind:
     def check_text(self, text: str, where: str) -> None:
         """Refuse, naming ``where``, a text this kind finds nothing to train on in: any text
         that is not empty is a stream, and its lines are records."""
+
+    split_rule = None  # one way to split, never recorded
+
+    def splitting(self, rule: str | None) -> Kind:
+        return self
 
     def reversed(self) -> Kind:
         raise PoetuiError("Reversing swaps the two sides of translation pairs; this corpus "
@@ -243,11 +266,17 @@ class PairsKind:
     itemised = False
     separator = "\n"
 
-    def __init__(self, reverse: bool = False) -> None:
+    def __init__(self, reverse: bool = False, split_rule: str = BY_SOURCE) -> None:
         self.reverse = reverse
+        self.split_rule = split_rule
 
     def reversed(self) -> PairsKind:
-        return PairsKind(not self.reverse)
+        return PairsKind(not self.reverse, self.split_rule)
+
+    def splitting(self, rule: str | None) -> PairsKind:
+        """This kind, splitting by the rule a model's folder recorded (None: a folder from
+        before the rule was recorded, whose pairs were split at random)."""
+        return PairsKind(self.reverse, rule or RANDOM)
 
     def parse(self, text: str) -> list[tuple[str, str]]:
         pairs = []
@@ -270,8 +299,12 @@ class PairsKind:
         return [side for pair in data for side in pair]
 
     def split(self, text: str) -> tuple[list, list]:
-        """A seeded random 10 % of the pairs is validation."""
-        return _seeded_split(self.parse(text))
+        """A seeded random 10 % of the source sentences is validation, with every pair of
+        each: Tatoeba gives one sentence several translations, and a held-out pair whose source
+        was trained on (with another translation) measures recall, not translation."""
+        if self.split_rule == RANDOM:
+            return _seeded_split(self.parse(text))
+        return _seeded_split(self.parse(text), key=lambda pair: normalised(pair[0]))
 
     def specials(self) -> list[str]:
         return [PAD, BOS, EOS]
@@ -320,10 +353,17 @@ class PairsKind:
         return logits, None
 
     def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:
-        """A few fixed held-out sentences, translated, beside their references."""
+        """A few fixed held-out sentences, translated, beside their references (one each: the
+        held-out part keeps a sentence's several translations together)."""
         from engine.generate.translate import Translator
 
-        shown = val_ids[:LIVE_TRANSLATIONS]
+        shown, seen = [], set()
+        for source, target in val_ids:
+            if len(shown) == LIVE_TRANSLATIONS:
+                break
+            if tuple(source.tolist()) not in seen:
+                seen.add(tuple(source.tolist()))
+                shown.append((source, target))
         hypotheses = Translator(model, vocab).greedy([list(s) for s, _ in shown])
         return [f"{vocab.decode(s)} → {h}   ({vocab.decode(t)})"
                 for (s, t), h in zip(shown, hypotheses, strict=True)]
@@ -335,13 +375,17 @@ class PairsKind:
         if not ids:
             return {}  # a corpus of one pair holds none out: nothing to score
         translator = Translator(model, vocab)
-        sources = [list(s) for s, _ in ids]
+        # One translation per distinct source: a sentence held out with all its translations
+        # is decoded once and scored against each of them.
+        sources = list(dict.fromkeys(tuple(s.tolist()) for s, _ in ids))
         if beam > 1:
-            hypotheses = [translator.beam(translator.source(vocab.decode(s)), beam)[0][0]
-                          for s in sources]
+            decoded = [translator.beam(translator.source(vocab.decode(list(s))), beam)[0][0]
+                       for s in sources]
         else:
-            hypotheses = translator.greedy(sources)
-        return quality(hypotheses, [vocab.decode(t) for _, t in ids])
+            decoded = translator.greedy([list(s) for s in sources])
+        translation = dict(zip(sources, decoded, strict=True))
+        return quality([translation[tuple(s.tolist())] for s, _ in ids],
+                       [vocab.decode(t) for _, t in ids])
 
     def describe(self, data: list) -> dict:
         return {"pairs": len(data)}

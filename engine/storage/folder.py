@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.config import KINDS, LEVELS, ModelConfig, TrainConfig
+from engine.config import KINDS, LEVELS, SPLIT_RULES, ModelConfig, TrainConfig
 from engine.data.recipes import AS_IS
 from engine.errors import PoetuiError
 from engine.files import read_json, write_json_atomic
@@ -161,10 +161,11 @@ class ModelFolder:
 
     @property
     def kind(self) -> Kind:
-        """The corpus kind it was trained as, reversed pairs included."""
+        """The corpus kind it was trained as, reversed pairs and the split it recorded included
+        (pairs from a folder that recorded none split at random, as they were trained)."""
         from engine.kinds import kind_named
 
-        kind = kind_named(self.kind_name)
+        kind = kind_named(self.kind_name).splitting(self.meta["corpus"].get("split"))
         return kind.reversed() if self.meta["corpus"].get("reverse") else kind
 
     @property
@@ -311,6 +312,8 @@ def _checked(meta: object) -> dict:
     if not isinstance(corpus, dict) or not isinstance(corpus.get("name"), str) \
             or corpus.get("kind") not in KINDS:
         raise ValueError("its corpus is missing or malformed")
+    if corpus.get("split", SPLIT_RULES[0]) not in SPLIT_RULES:
+        raise ValueError("its corpus split is malformed")
     for key, types in (("level", str), ("recipe", str), ("preset", (str, type(None))),
                        ("parameters", int), ("created", (int, float))):
         if key in meta and not isinstance(meta[key], types):

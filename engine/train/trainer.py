@@ -340,7 +340,7 @@ class Trainer:
             with autocast(self.device, self.precision):
                 logits, state = self.kind.forward(model, batch, state, self.device)
             loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
-                                   ignore_index=IGNORE)
+                                   ignore_index=IGNORE, label_smoothing=cfg.label_smoothing)
             (loss * batch.tokens / len(y) if cfg.loss_sum else loss).backward()
         else:
             loss, state = self._team_loss(batch, state, lr)

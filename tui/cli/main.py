@@ -16,6 +16,7 @@ from engine.config import (
     BUDGET_LIMIT_WORDS,
     CELLS,
     CLIP_MODES,
+    DEFAULT_BEAM,
     KINDS,
     LEVELS,
     MAX_BEAM,
@@ -159,12 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
                    f"width (1 to {MAX_BEAM}) instead of greedy decoding (without --beam)")
     e.add_argument("--json", action="store_true")
 
-    tr = sub.add_parser("translate", help="translate with a model trained on pairs, streamed")
+    tr = sub.add_parser("translate", help="translate with a model trained on pairs")
     tr.add_argument("name")
     tr.add_argument("text", nargs="?", help="the sentence (default: each line of stdin)")
     tr.add_argument("--beam", type=int, help=f"beam search of this width (1 to {MAX_BEAM}; "
-                    "default: greedy decoding)")
-    tr.add_argument("--n-best", type=int, default=1, help="with --beam: how many "
+                    f"default {DEFAULT_BEAM}; 1: greedy, streamed as it is decoded)")
+    tr.add_argument("--n-best", type=int, default=1, help="how many of the beam's "
                     f"translations (1 to {MAX_BEAM}), best first, with their scores")
 
     m = sub.add_parser("models", help="list, inspect, rename or delete models")
@@ -418,7 +419,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     _check_beam(args.beam, args.n_best)
     from engine.loading import load_model  # PyTorch, after the check
 
-    beam = args.beam or 0
+    beam = DEFAULT_BEAM if args.beam is None else args.beam
     translator = load_model(args.name).translator()
     lines = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
     told: set[str] = set()
@@ -442,10 +443,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
 def _check_beam(beam: int | None, n_best: int = 1) -> None:
     """One limit for `translate` and `eval`, checked before a model loads: the search costs
     width × length decoder steps per sentence, so a million-wide beam ran for minutes in
-    silence. 0 meant greedy without --help saying so; leaving --beam out is greedy now."""
+    silence. 0 meant greedy without --help saying so; a width of 1 is greedy now."""
     if beam is not None and not 1 <= beam <= MAX_BEAM:
-        raise PoetuiError(f"--beam is a beam width from 1 to {MAX_BEAM} (not {beam}); leave it "
-                          "out for greedy decoding.")
+        raise PoetuiError(f"--beam is a beam width from 1 to {MAX_BEAM} (not {beam}); a width "
+                          "of 1 is greedy decoding.")
     if not 1 <= n_best <= MAX_BEAM:
         raise PoetuiError(f"--n-best is how many translations to show: 1 to {MAX_BEAM} (not "
                           f"{n_best}).")
