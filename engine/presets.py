@@ -91,6 +91,19 @@ PRESETS: dict[str, Preset] = {
             level="char", cell="lstm", layers=1, hidden=256, batch=64, seq_len=128,
             optimizer="rmsprop", lr=1e-3, schedule="constant", clip=1e9, warmup=0,
             minutes=10.0)),
+        # The course's first exercise: an LSTM reads a digit one row of 28 pixels per step and
+        # names it from its last output (TensorFlow's classic MNIST RNN example).
+        Preset("mnist-rows", "the course's MNIST exercise: one LSTM layer of 128 reading a "
+               "digit row by row, the last step's output to the classes, Adam at 0.001, "
+               "batch 128", dict(
+            cell="lstm", layers=1, hidden=128, pool="last", optimizer="adam", lr=1e-3,
+            batch=128, schedule="constant", warmup=0, clip=1e9, minutes=2.0)),
+        Preset("classify", "classifier (default for labelled examples), tuned for accuracy "
+               "per minute on a CPU: a bidirectional GRU, its outputs pooled over the steps, "
+               "digits shifted by up to 2 pixels while training", dict(
+            cell="gru", layers=1, hidden=128, embed=64, bidirectional=True, pool="mean",
+            dropout=0.1, shift=2, optimizer="adamw", lr=3e-3, batch=64, warmup=30,
+            average=0.99, minutes=2.0)),
         # Zaremba, Sutskever & Vinyals (2014), as their TensorFlow tutorial sets them: init
         # scale, SGD at 1.0, max grad norm, 2 layers, unrolled steps, hidden, the epoch after
         # which lr × decay^max(epoch − max_epoch, 0) applies, epochs, dropout = 1 − keep

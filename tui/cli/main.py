@@ -131,12 +131,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stats", action="store_true", help="then say how much of it is new: "
                    "items (or 8-character / 4-word runs) not in the training text")
 
-    e = sub.add_parser("eval", help="a model's loss on any text file")
+    e = sub.add_parser("eval", help="a model's loss on any text file (a classifier's accuracy, "
+                       "per class and as a confusion matrix, on a labelled file)")
     e.add_argument("name")
     e.add_argument("file")
     e.add_argument("--beam", type=int, help="translation models: score beam search of this "
                    f"width (1 to {MAX_BEAM}) instead of greedy decoding (without --beam)")
     e.add_argument("--json", action="store_true")
+
+    cl = sub.add_parser("classify", help="name the class of a text, or of each example in a "
+                        "file, with a classifier")
+    cl.add_argument("name")
+    cl.add_argument("input", nargs="?", default="-", metavar="TEXT|FILE|-",
+                    help="a text, a file (a digits CSV or IDX file for an image model; "
+                    "lines of text, or label<TAB>text lines, for a text model), or - for each "
+                    "line of stdin (the default)")
+    cl.add_argument("--top", type=int, default=1, metavar="K",
+                    help="show the K likeliest classes of each input")
+    cl.add_argument("--json", action="store_true", help="one JSON object per input")
 
     tr = sub.add_parser("translate", help="translate with a model trained on pairs, streamed")
     tr.add_argument("name")
@@ -331,6 +343,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
+    if "accuracy" in result:
+        from tui.cli.classify import print_report
+
+        print_report(result)
+        return 0
     print(f"{result['file']}: loss {result['loss']:.4f} nats/token, "
           f"{result['bits_per_token']:.3f} bits/token, perplexity {result['perplexity']:.2f} "
           f"over {result['tokens']:,} tokens ({result['oov']:,} outside the vocabulary)")
@@ -339,6 +356,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"translations ({decoding}): chrF {result['chrf']:.3f}, BLEU "
               f"{result['bleu']:.3f}, exact match {result['exact']:.1%}")
     return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from tui.cli.classify import run
+
+    return run(args)
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
@@ -492,7 +515,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
-                "translate": cmd_translate,
+                "translate": cmd_translate, "classify": cmd_classify,
                 "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach}
     try:
         if args.command is None:
