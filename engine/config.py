@@ -157,6 +157,7 @@ class TrainConfig:
     # Images: each training example is moved by up to this many pixels in each direction
     # (a fresh random shift every time it is read), so the model learns digits, not places.
     shift: int = 0
+    rotate: float = 0.0  # images: and turned by up to this many degrees either way
     batch: int = 64
     seq_len: int = 128  # TBPTT window (streams); longest record (records)
     minutes: float | None = None
@@ -212,6 +213,9 @@ class TrainConfig:
                 or not 0 <= self.shift <= 8:
             raise PoetuiError("The shift is how many pixels an image may move while training: "
                               f"a whole number from 0 to 8 (not {self.shift}).")
+        if not (math.isfinite(self.rotate) and 0 <= self.rotate <= 45):
+            raise PoetuiError("The rotation is how many degrees an image may turn while "
+                              f"training: 0 to 45 (not {self.rotate}).")
         if self.threads < 0:
             raise PoetuiError("The thread count is a number of CPU threads: 1 or more, or 0 for "
                               "automatic.")

@@ -432,7 +432,8 @@ class LabelsKind:
     def train_batches(self, ids: Examples, vocab: Vocab, config: TrainConfig):
         from engine.data.label_batches import LabelBatches
 
-        return LabelBatches(ids, config.batch, config.shift, vocab.pad_id or 0, config.seq_len)
+        return LabelBatches(ids, config.batch, config.shift, vocab.pad_id or 0, config.seq_len,
+                            config.rotate)
 
     def eval_batches(self, ids: Examples, vocab: Vocab) -> Iterator:
         from engine.data.label_batches import EVAL_BATCH, LabelBatches

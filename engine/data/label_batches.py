@@ -29,9 +29,9 @@ class LabelBatches:
     to that many pixels each time they are read (training only)."""
 
     def __init__(self, examples: Examples, batch: int, shift: int = 0, pad: int = 0,
-                 max_len: int = 512) -> None:
+                 max_len: int = 512, rotate: float = 0.0) -> None:
         self.examples, self.batch = examples, max(1, batch)
-        self.shift, self.pad, self.max_len = shift, pad, max_len
+        self.shift, self.pad, self.max_len, self.rotate = shift, pad, max_len, rotate
         self.windows = (len(examples) + self.batch - 1) // self.batch
 
     def __len__(self) -> int:
@@ -46,8 +46,12 @@ class LabelBatches:
             part = self.examples.take(chosen)
             y = torch.from_numpy(part.targets.astype(np.int64)).unsqueeze(1)
             if part.images is not None:
-                images = shifted(part.images, self.shift, rng) if self.shift else part.images
-                x = torch.from_numpy(images.astype(np.float32) / 255.0)
+                if self.rotate:
+                    x = turned(part.images, self.shift, self.rotate, rng)
+                else:
+                    images = shifted(part.images, self.shift, rng) if self.shift \
+                        else part.images
+                    x = torch.from_numpy(images.astype(np.float32) / 255.0)
                 yield LabelBatch(x, y, len(chosen), False, w + 1)
             else:
                 assert part.ids is not None
@@ -68,3 +72,20 @@ def shifted(images: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndar
     rows = dy[:, None] + np.arange(SIDE)[None, :]  # (N, 28)
     cols = dx[:, None] + np.arange(SIDE)[None, :]
     return padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
+
+
+def turned(images: np.ndarray, shift: int, degrees: float,
+           rng: np.random.Generator) -> torch.Tensor:
+    """(N, 28, 28) in [0, 1]: each image turned by its own angle in ±``degrees`` about its
+    centre and moved by up to ``shift`` pixels (bilinear, the background filling in)."""
+    import torch.nn.functional as F
+
+    n = len(images)
+    angle = torch.from_numpy(rng.uniform(-degrees, degrees, n) * np.pi / 180).float()
+    move = torch.from_numpy(rng.uniform(-shift, shift, (n, 2)) * 2 / SIDE).float()
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos, -sin, move[:, 0]], 1),
+                         torch.stack([sin, cos, move[:, 1]], 1)], 1)  # (N, 2, 3)
+    x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, align_corners=False).squeeze(1)

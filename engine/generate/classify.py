@@ -81,3 +81,9 @@ def lines_to_classify(text: str, where: str) -> tuple[list[str], list[str] | Non
         labelled: Labelled = parse_labelled_text(text, where)
         return labelled.texts or [], labelled.labels
     return [line.strip() for line in lines], None
+
+
+def held_out(folder) -> Labelled:
+    """The held-out part of a classifier's corpus as it trained (never trained on): what the
+    desk lets a person browse. Raises PoetuiError when the corpus is no longer there."""
+    return folder.corpus_as_trained().split()[1]
