@@ -20,6 +20,7 @@ from engine.config import (
     LEVELS,
     MAX_BEAM,
     OPTIMIZERS,
+    POOLS,
     PRECISIONS,
     SCHEDULES,
     SampleConfig,
@@ -78,7 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--reverse", action="store_true", default=None,
                    help="translation pairs: train the target-to-source direction")
     t.add_argument("--bidirectional", action=argparse.BooleanOptionalAction,
-                   help="translation: the encoder reads both ways")
+                   help="translation: the encoder reads both ways; a classifier: its stack "
+                        "does")
+    t.add_argument("--pool", choices=POOLS, help="a classifier: name the class from the last "
+                   "step's output, or the outputs' mean or max over the steps")
+    t.add_argument("--shift", type=int, help="images: move each by up to this many pixels "
+                   "each time it is read (0 to 8)")
+    t.add_argument("--rotate", type=float, help="images: turn each by up to this many "
+                   "degrees each time it is read (0 to 45)")
     t.add_argument("--attention", action=argparse.BooleanOptionalAction,
                    help="translation: the decoder attends to the encoder's outputs")
     t.add_argument("--seq-len", type=int)
@@ -186,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 TRAIN_OPTIONS = ("kind", "level", "min_freq", "max_vocab", "cell", "layers", "hidden", "embed",
-                 "dropout", "tie_weights", "reverse", "bidirectional", "attention", "seq_len",
+                 "dropout", "tie_weights", "reverse", "bidirectional", "attention", "pool",
+                 "shift", "rotate", "seq_len",
                  "batch", "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
                  "device", "precision", "threads", "checkpoint_minutes")
