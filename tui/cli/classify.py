@@ -20,7 +20,12 @@ def run(args: argparse.Namespace) -> int:
     classifier = load_model(args.name).classifier()
     source = args.input
     labels: list[str] | None = None
-    if source == "-":
+    if source == "-" and classifier.reads_images:  # `cat digits.csv | poetui classify NAME`
+        from engine.data.labelled import parse_digits_csv
+
+        digits = parse_digits_csv(sys.stdin.buffer.read(), "stdin")
+        inputs, labels = list(digits.images), digits.labels
+    elif source == "-":
         inputs, labels = lines_to_classify(sys.stdin.read(), "stdin")
     elif Path(source).is_file() or (classifier.reads_images and not _is_text(source)):
         inputs, labels = read_inputs(Path(source), classifier.reads_images)

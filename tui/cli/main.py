@@ -496,6 +496,7 @@ def _info_table(folder):
             ("preset", folder.preset or fmt.DASH), ("steps", f"{m.steps:,}"),
             ("best val loss", fmt.loss(m.best_val_loss)),
             *([("held-out chrF", fmt.loss(m.chrf))] if m.translates else []),
+            *([("held-out accuracy", fmt.num(m.accuracy, ".2%"))] if m.classifies else []),
             ("last trained", fmt.when(m.last_trained) if m.last_trained else "never"),
             ("state", m.state.words), *([("why", m.message)] if m.message else []),
             ("folder", str(m.path)),
