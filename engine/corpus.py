@@ -124,7 +124,8 @@ def describe(corpus: Corpus) -> dict:
     if isinstance(corpus.text, Labelled):  # images: no characters or words to count
         return {"name": corpus.name, "kind": corpus.kind.name,
                 "kind_origin": corpus.kind_origin, "own_split": corpus.test is not None,
-                "source": corpus.source, "preview": "", **corpus.kind.describe(corpus.text)}
+                "source": corpus.source, "preview": "", "preset": corpus.kind.default_preset,
+                **corpus.kind.describe(corpus.text)}
     words = corpus.text.split()
     info = {
         "name": corpus.name,
