@@ -251,7 +251,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         done = run_training(model_dir, shown(progress.update), stop, changes,
                             new=not args.resume)
     if not stop.hung_up:
-        progress.summary(done, "translate" if model.translates else "sample")
+        progress.summary(done, "translate" if model.translates else
+                         "classify" if model.classifies else "sample")
     return 0
 
 
