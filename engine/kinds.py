@@ -1,9 +1,11 @@
-"""Corpus kinds: everything that one stream, records or pairs corpus means, in one object each.
+"""Corpus kinds: everything that one stream, records, pairs or labels corpus means, in one object
+each.
 
 A kind is chosen once, where a corpus is loaded (``kind_named`` or ``guess``), and travels with
 it. It decides how the text splits into train and validation, which special tokens the
 vocabulary needs, how text becomes ids and ids become training and evaluation batches, which
-model learns it (a language model, or an encoder–decoder for translation pairs) and how a batch
+model learns it (a language model, an encoder–decoder for translation pairs, or a classifier
+for labelled examples) and how a batch
 goes through it, what is too little to train on, where generation starts, what one generated
 item is and what the live sample shows, and which quality figures go beside the loss. The trainer,
 evaluation, estimates, the sampler and the screens ask the kind; nothing outside this module
