@@ -74,7 +74,9 @@ class _LanguageKind:
 
     def forward(self, model, batch, state, device):
         """(logits (B, T, V), state) of one batch; ``state`` carries across stream windows."""
-        return model(batch.x.to(device), state)
+        from engine.nn.device import to_device
+
+        return model(to_device(batch.x, device), state)
 
     def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:
         """The sample shown while training (joined by ``separator``): a stretch of text, or a
@@ -143,6 +145,12 @@ class StreamKind(_LanguageKind):
         from engine.data.batching import eval_windows
 
         return eval_windows(ids, EVAL_BATCH, EVAL_SEQ_LEN)
+
+    def score_batches(self, ids: np.ndarray, vocab: Vocab) -> Iterator:
+        """The evaluation's own batches (so a token's score is the one evaluation counts):
+        each run of carried windows, joined along time and read row by row, is the text in
+        order."""
+        return self.eval_batches(ids, vocab)
 
     def start_ids(self, vocab: Vocab, prime_ids: list[int]) -> list[int]:
         """The prime; with none, a newline (or the commonest token): where text most naturally
@@ -216,6 +224,15 @@ class RecordsKind(_LanguageKind):
         from engine.data.batching import RecordBatches
 
         return RecordBatches(ids, EVAL_BATCH, vocab.bos_id, vocab.eos_id, vocab.pad_id).epoch()
+
+    def score_batches(self, ids: list[np.ndarray], vocab: Vocab) -> Iterator:
+        """One record per batch, in the file's order (evaluation groups them by length):
+        a record is scored from its <bos> alone whatever batch it is in."""
+        from engine.data.batching import RecordBatches
+
+        for record in ids:
+            yield from RecordBatches([record], 1, vocab.bos_id, vocab.eos_id,
+                                     vocab.pad_id).epoch()
 
     def start_ids(self, vocab: Vocab, prime_ids: list[int]) -> list[int]:
         """Every record begins at <bos>; a prime is the start of the record."""
@@ -326,7 +343,10 @@ class PairsKind:
 
     def forward(self, model, batch, state, device):
         """Teacher forcing: the whole target at once; nothing carries between batches."""
-        logits = model(batch.src.to(device), batch.src_lengths, batch.x.to(device))
+        from engine.nn.device import to_device
+
+        logits = model(to_device(batch.src, device), batch.src_lengths,
+                       to_device(batch.x, device))
         return logits, None
 
     def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:

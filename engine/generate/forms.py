@@ -135,3 +135,22 @@ def untitled(pieces: Iterable[str]) -> Iterator[str]:
         else:
             held.append(piece)
     yield from held
+
+
+def in_lines(pieces: Iterable[str], indent: str = "") -> Iterator[str]:
+    """A quatrain streamed as it is read: its title (up to the colon) on a line of its own,
+    then its four lines, each after a line break (and ``indent``) that follows the ，or 。 of
+    the line before. Written as one line, a poem wraps wherever the screen ends."""
+    ends, titled = 0, False
+    for piece in pieces:
+        out = ""
+        for ch in piece:
+            out += ch
+            if ch == ":" and not titled and not ends:
+                titled = True
+                out += "\n" + indent
+            elif ch in "，。" and ends < len(ENDS):
+                ends += 1
+                if ends < len(ENDS):
+                    out += "\n" + indent
+        yield out

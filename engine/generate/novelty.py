@@ -83,6 +83,15 @@ class Novelty:
         known = self._known[where] == mine if len(self._known) else np.zeros(len(mine), bool)
         return float(np.count_nonzero(~known)) / len(mine)
 
+    def copied(self, outputs: list[str]) -> list[bool]:
+        """For items (names, poems): which of ``outputs`` the training text holds as they are.
+        Stretches of text are judged by their runs, not whole: all False."""
+        self._build()
+        if not self.itemised:
+            return [False] * len(outputs)
+        assert self._items is not None
+        return [bool(self._item(o)) and self._item(o) in self._items for o in outputs]
+
     def _build(self) -> None:
         with self._lock:
             if self.ready:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -130,3 +131,88 @@ def evaluate_classifier(loaded, path: str | Path, device: str = "auto",
     loss, count = result
     return {"model": loaded.name, "file": str(path), "examples": count, "loss": loss,
             **kind.quality(model, vocab, ids)}
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One token of a scored text: its surprisal in bits (None for a stream's first token,
+    which nothing before it predicts)."""
+
+    id: int
+    token: str  # as the vocabulary holds it (<eos> ends a record)
+    piece: str  # as text, spacing included
+    surprisal: float | None
+
+
+def score_text(name: str, text: str, device: str = "auto") -> list[Scored]:
+    """Every token of ``text`` (read as ``poetui eval`` reads a file) with the surprisal the
+    model gives it, in the text's order. They are scored in the evaluation's own batches,
+    carried state and all, so their sum is the total loss ``evaluate_file`` reports (in bits
+    rather than nats)."""
+    loaded = load_model(name)
+    vocab, kind = loaded.vocab, loaded.kind
+    if kind.translates:
+        raise PoetuiError(f"Model '{name}' translates; score its translations with "
+                          f"`poetui eval {name} FILE`.")
+    if kind.classifies:
+        raise PoetuiError(f"Model '{name}' classifies; measure it with `poetui eval {name} "
+                          "FILE` or read with `poetui classify`.")
+    ids = kind.encode(vocab, kind.parse(apply_recipe(loaded.folder.recipe, text)))
+    if not kind.enough_to_score(ids):
+        raise PoetuiError("The text has too little this model can read to score.")
+    dev = pick_device(device)
+    model = loaded.model.to(dev)
+    targets, losses = _in_text_order(model, kind, kind.score_batches(ids, vocab), dev)
+    scored: list[Scored] = []
+    previous: str | None = None
+
+    def add(token: int, loss: float | None) -> None:
+        nonlocal previous
+        tok = vocab.tokens[token]
+        # A record's <eos> is the end of its line in the file.
+        piece = "\n" if token == vocab.eos_id else vocab.render(token, previous)
+        scored.append(Scored(token, tok, piece, None if loss is None else loss / math.log(2)))
+        if token == vocab.eos_id:  # a record ended: the next one starts afresh
+            previous = None
+        elif tok not in vocab.specials:
+            previous = tok
+
+    if not kind.itemised:  # a stream: its first token is read, not predicted
+        add(int(ids[0]), None)
+    for token, loss in zip(targets, losses, strict=True):
+        add(token, loss)
+    return scored
+
+
+def _in_text_order(model, kind: Kind, batches: Iterable, device: torch.device
+                   ) -> tuple[list[int], list[float]]:
+    """(target ids, their losses in nats) of score batches, in the text's order: carried
+    batches are joined along time, and each run of them read row by row."""
+    targets: list[int] = []
+    losses: list[float] = []
+    run_y: list[torch.Tensor] = []
+    run_loss: list[torch.Tensor] = []
+
+    def close() -> None:
+        if run_y:
+            y, loss = torch.cat(run_y, 1).flatten(), torch.cat(run_loss, 1).flatten()
+            keep = y != IGNORE
+            targets.extend(y[keep].tolist())
+            losses.extend(loss[keep].tolist())
+            run_y.clear()
+            run_loss.clear()
+
+    with torch.inference_mode():
+        state = None
+        for b in batches:
+            if not b.carry:
+                close()
+                state = None
+            logits, state = kind.forward(model, b, state, device)
+            y = b.y.to(device)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
+                                   ignore_index=IGNORE, reduction="none").view(y.shape)
+            run_y.append(y.cpu())
+            run_loss.append(loss.double().cpu())
+        close()
+    return targets, losses

@@ -50,3 +50,30 @@ def translator(trained_translator: Path, poetui_home: Path) -> str:
     """The trained translation model, in this test's store, named 'tr'."""
     shutil.copytree(trained_translator, poetui_home / "models" / "tr")
     return "tr"
+
+
+@pytest.fixture(scope="session")
+def trained_writer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real character model, trained once for the session (30 steps of a 1×32 LSTM on a
+    repeated sentence: far from converged, so its probabilities spread); tests copy it."""
+    from helpers import pattern_text
+
+    from engine.train.assemble import open_trainer
+    from engine.train.job import create_model
+
+    where = tmp_path_factory.mktemp("writer")
+    text = where / "cat.txt"
+    text.write_text(pattern_text(200), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POETUI_HOME", str(where / "home"))
+        path = create_model(str(text), name="cat", preset="tiny", steps=30, hidden=32,
+                            precision="fp32", seed=0)
+        open_trainer(path).run(lambda event: None)
+    return path
+
+
+@pytest.fixture
+def writer(trained_writer: Path, poetui_home: Path) -> str:
+    """The trained character model, in this test's store, named 'cat'."""
+    shutil.copytree(trained_writer, poetui_home / "models" / "cat")
+    return "cat"

@@ -24,7 +24,7 @@ from engine.train.job import create_model
 from engine.train.worker import run_training
 from tui.app import PoetuiApp
 from tui.screens.dashboard import DashboardScreen
-from tui.screens.desk import DeskScreen
+from tui.screens.desk import COPIED, DeskScreen
 from tui.widgets.samples import SamplePanel
 from tui.widgets.sampling import SamplingControls
 from tui.widgets.token_stream import TokenStream
@@ -77,6 +77,11 @@ async def open_desk(pilot, name: str) -> DeskScreen:
     return pilot.app.screen
 
 
+def poems(desk: DeskScreen) -> list[list[str]]:
+    """The poems of the desk's output, each as its lines."""
+    return [item.split("\n") for item in desk.query_one(TokenStream).text.split("\n\n")]
+
+
 async def generate(pilot, desk: DeskScreen) -> None:
     before = len(desk.history)
     desk.query_one("#prompt", Input).focus()
@@ -110,10 +115,16 @@ async def test_the_live_sample_and_the_desk_say_how_much_is_new(names_file: Path
         controls = desk.query_one(SamplingControls)
         assert "form" not in str(controls.render()) and "title" not in str(controls.render())
         await generate(pilot, desk)
-        names = [line.split(". ", 1)[1] for line in desk.query_one(TokenStream).text.split("\n")]
+        lines = [line.split(". ", 1)[1] for line in desk.query_one(TokenStream).text.split("\n")]
+        names = [line.removesuffix(COPIED) for line in lines]
         train, _ = load_corpus(str(names_file), "records").split()
-        share = f"New: {novel_items(names, train):.0%} of its items."
-        assert status(app).endswith(share), status(app)
+        share = f"New: {novel_items(names, train):.0%} of its items"
+        assert share in status(app), status(app)
+        # The names the training list holds are marked, and counted.
+        copied = [name for name in names if name in train]
+        assert [line.endswith(COPIED) for line in lines] == [name in train for name in names]
+        if copied:
+            assert status(app).endswith(f"; {len(copied)} marked ◂ it holds."), status(app)
 
 
 async def test_a_run_from_before_novelty_still_shows_its_sample(pattern_file: Path) -> None:
@@ -146,21 +157,27 @@ async def test_an_acrostic_quatrain_in_the_desk(tang: str) -> None:
         await pilot.press("f")  # keep to the form
         assert "form 4×5" in " ".join(screen_lines(app))
         await generate(pilot, desk)
-        items = desk.query_one(TokenStream).text.split("\n")
+        items = poems(desk)
         assert len(items) == 5
         for number, item in enumerate(items, 1):
-            title, colon, poem = item.removeprefix(f"{number}. ").partition(":")
+            # Its title on a line, then its four lines, under its number.
+            assert len(item) == 5 and item[0].startswith(f"{number}. "), item
+            assert all(line.startswith("   ") for line in item[1:]), item
+            title, colon, poem = "".join(line.strip() for line in item).removeprefix(
+                f"{number}. ").removesuffix(COPIED.strip()).partition(":")
             assert colon and title, item
             assert well_formed(poem), item
             assert [poem[i * 6] for i in range(4)] == list(HEADS), item
-        assert re.search(r"New: \d+% of its poems\.$", status(app)), status(app)
+        assert re.search(r"New: \d+% of its poems", status(app)), status(app)
         # Without titles: the same poems' bodies only, as `poetui sample --no-title` prints.
         controls.focus()
         await pilot.press("w")
         assert "without title" in " ".join(screen_lines(app))
         await generate(pilot, desk)
-        for number, item in enumerate(desk.query_one(TokenStream).text.split("\n"), 1):
-            poem = item.removeprefix(f"{number}. ")
+        for number, item in enumerate(poems(desk), 1):
+            assert len(item) == 4, item  # four lines, no title
+            poem = "".join(line.strip() for line in item).removeprefix(f"{number}. ")
+            poem = poem.removesuffix(COPIED.strip())
             assert ":" not in poem and well_formed(poem), item
             assert poem[0] == HEADS[0]
         # One item: the poem alone, no number.
@@ -169,6 +186,8 @@ async def test_an_acrostic_quatrain_in_the_desk(tang: str) -> None:
         assert controls.count == 1
         await generate(pilot, desk)
         text = desk.query_one(TokenStream).text
+        assert len(text.split("\n")) == 4, text
+        text = text.replace("\n", "").removesuffix(COPIED)
         assert well_formed(text) and text[0] == HEADS[0], text
 
 

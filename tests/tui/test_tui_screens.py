@@ -18,6 +18,7 @@ import engine.storage.folder
 import engine.storage.store
 import tui.screens.dashboard
 from engine.events import StateEvent, StepEvent
+from engine.generate.sampler import Written
 from engine.storage import store
 from engine.storage.runlock import RunLock
 from engine.storage.runstore import RunWriter
@@ -152,8 +153,10 @@ async def test_footers_keep_the_keys_needed_most(pattern_file: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.pause()
         footer = screen_lines(app)[-1]
-        for key in ("p Pause", "s Stop", "d Detach", "w Write", "f1 Help"):
+        # The run is done: its footer offers what can be done with it, not pause or stop.
+        for key in ("d Detach", "w Write", "l Chart", "f1 Help"):
             assert key in footer
+        assert "Pause" not in footer and "Stop" not in footer
 
 
 # -- dashboard ----------------------------------------------------------------------------------
@@ -212,9 +215,13 @@ class FakeSampler:
     def prime(self, prompt: str) -> Prime:
         return self.Prime()
 
-    def items(self, prime, config, count: int, constraint=None) -> Iterator[Iterator[str]]:
+    class vocab:  # noqa: N801 — stands in for the model's vocabulary
+        level = "char"
+
+    def written(self, prime, config, count: int, constraint=None, alternatives: int = 0
+                ) -> Iterator[Iterator[Written]]:
         for i in range(count):
-            yield iter(["ab", f"c{i}"])
+            yield iter([Written(0, "ab", "ab", 1.0, 0.0), Written(1, f"c{i}", f"c{i}", 1.0, 0.0)])
 
 
 @pytest.fixture

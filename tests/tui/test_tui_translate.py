@@ -11,7 +11,7 @@ import pytest
 from helpers import wait_for
 from notices import RecordingApp
 from screen_text import screen_text
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from engine.events import EvalEvent, SampleEvent, StateEvent, StepEvent
 from engine.loading import load_model
@@ -60,6 +60,13 @@ async def test_translate_streams_then_searches_and_keeps_a_history(
         await wait_for(pilot, lambda: len(screen.history) == 1)
         assert output.text == f"abc\n→ {greedy}"
         assert pushed == list(greedy)  # one character at a time, as decoded
+        # The line is empty for the next sentence; ↑ brings this one back, ↓ leaves it.
+        source = screen.query_one("#source", Input)
+        assert source.value == ""
+        await pilot.press("up")
+        assert source.value == "abc"
+        await pilot.press("down")
+        assert source.value == ""
 
         await pilot.press("ctrl+b")  # beam search, on the sentence still typed
         await wait_for(pilot, lambda: len(screen.history) == 2)
@@ -77,9 +84,12 @@ async def test_translate_streams_then_searches_and_keeps_a_history(
         await wait_for(pilot, lambda: output.text == f"abc\n→ {greedy}")
 
         # Characters the model never saw are named once and left out.
-        screen.query_one("#source").value = ""
-        await pilot.press("ctrl+b", *"abz", "enter")
+        # (Back to greedy with the line empty: the last sentence, the new way.)
+        await pilot.press("ctrl+b")
         await wait_for(pilot, lambda: len(screen.history) == 3)
+        assert screen.history[-1].source == "abc" and screen.history[-1].mode == "greedy"
+        await pilot.press(*"abz", "enter")
+        await wait_for(pilot, lambda: len(screen.history) == 4)
         notices = [message for message in app.notices if "never seen" in message]
         assert notices == ["The model has never seen the characters 'z'; they were left out."]
         assert output.text == f"abz\n→ {''.join(reference.stream('ab'))}"

@@ -113,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, help="CPU threads to train with, at most the usable "
                    "cores (default: the cores other work leaves free, checked as it trains)")
     t.add_argument("--resume", action="store_true", help="continue training --name")
+    t.add_argument("--from", dest="from_model", metavar="MODEL",
+                   help="continue MODEL on the text CORPUS as a new model (--name): its "
+                        "recipe and shape kept, new characters or words added")
+    t.add_argument("--freeze-embeddings", action="store_true", default=None,
+                   help="the embeddings keep their starting weights (with --from: old "
+                        "tokens keep their meaning)")
+    t.add_argument("--nproc", type=int, metavar="N",
+                   help="N data-parallel training processes on this machine (default 1; "
+                        "see docs/scale.md for several machines)")
     t.add_argument("--detach", action="store_true", help="train in the background; "
                    "`poetui attach` shows it")
     t.add_argument("--checkpoint-minutes", type=float, help="save the latest checkpoint at "
@@ -138,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
                    "without their titles")
     s.add_argument("--stats", action="store_true", help="then say how much of it is new: "
                    "items (or 8-character / 4-word runs) not in the training text")
+    s.add_argument("--allow-unk", action="store_true", help="word models: let the model "
+                   "write <unk> (by default it never does; a prime's unknown words still read "
+                   "as <unk>)")
+    s.add_argument("--json", action="store_true", help="one JSON object per generated token: "
+                   "its id, the probability it was drawn with, the five likeliest alternatives")
+
+    sc = sub.add_parser("score", help="how surprising a model finds each token of a text")
+    sc.add_argument("name")
+    sc.add_argument("text", nargs="?", help="the text (default: --file, or stdin)")
+    sc.add_argument("--file", help="score this file instead")
+    sc.add_argument("--json", action="store_true", help="one JSON object per token, with its "
+                    "surprisal in bits (their sum is `poetui eval`'s total loss, in bits)")
 
     e = sub.add_parser("eval", help="a model's loss on any text file (a classifier's accuracy, "
                        "per class and as a confusion matrix, on a labelled file)")
@@ -189,7 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fetch: download afresh even if it is already here")
 
     a = sub.add_parser("attach", help="open the live dashboard of a run in progress")
-    a.add_argument("run", nargs="?", help="the model being trained (default: the newest run)")
+    a.add_argument("run", nargs="?", help="the model being trained (default: the one "
+                   "running; with several, you choose)")
+
+    sv = sub.add_parser("serve", help="serve the app to a web browser (each tab one more viewer)",
+                        description="Serve the app to a browser through textual-serve. The page "
+                        "has no login: it binds to 127.0.0.1 unless --host says otherwise; to "
+                        "watch from another machine, forward the port over SSH.")
+    sv.add_argument("--host", default="127.0.0.1", help="the address to listen on "
+                    "(default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     return parser
 
 
@@ -198,23 +228,46 @@ TRAIN_OPTIONS = ("kind", "level", "min_freq", "max_vocab", "cell", "layers", "hi
                  "shift", "rotate", "seq_len",
                  "batch", "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
-                 "device", "precision", "threads", "checkpoint_minutes")
+                 "device", "precision", "threads", "checkpoint_minutes", "nproc",
+                 "freeze_embeddings")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.storage import store
     from engine.train import job
     from engine.train.worker import StopSignals, run_training
+    from engine.train.world import world_from_env
 
+    world = world_from_env()
+    if world is not None and not world.lead:
+        # Started by torchrun beside the lead (rank 0): train as it says, write nothing.
+        from engine.train.follower import follow_run
+
+        if args.name is None:
+            raise PoetuiError("Under torchrun every process needs the model's --name.")
+        follow_run(args.name)
+        return 0
     overrides = {k: getattr(args, k) for k in TRAIN_OPTIONS}
     if args.preset is not None:
         preset_named(args.preset)  # a typo is one sentence, before any download
     changes = None
+    if args.resume and args.from_model is not None:
+        raise PoetuiError("--from makes a new model from another and --resume goes on with one "
+                          "already made; use one of them.")
     if args.resume:
         if args.name is None:
             raise PoetuiError("--resume needs --name to say which model to continue.")
         job.resumed_settings(args.name, overrides)  # checked now, written under the run's lock
         model_dir, changes = store.existing(args.name), overrides
+    elif args.from_model is not None:
+        from engine.train.continuation import continue_model
+        from tui.cli.download_bar import ensure_downloaded
+
+        if args.preset is not None:
+            raise PoetuiError("--preset cannot go with --from: a continued model keeps the "
+                              "settings of the model it comes from; leave it out.")
+        ensure_downloaded(args.corpus)
+        model_dir = continue_model(args.corpus, args.from_model, args.name, **overrides)
     else:
         from tui.cli.download_bar import ensure_downloaded
 
@@ -288,7 +341,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     try:
         config = SampleConfig(length=args.length, temperature=args.temperature,
                               top_k=args.top_k, top_p=args.top_p, greedy=args.greedy,
-                              seed=args.seed, stop=args.stop)
+                              seed=args.seed, stop=args.stop, allow_unk=args.allow_unk)
     except ValueError as exc:
         raise PoetuiError(f"Bad sampling setting: {exc}.") from None
     if args.count < 1:  # 0 printed an empty line and succeeded
@@ -303,24 +356,38 @@ def cmd_sample(args: argparse.Namespace) -> int:
     prime = sampler.prime(args.prime)
     if prime.notice:
         print(prime.notice, file=sys.stderr)
-    from engine.generate.forms import quatrain_constraint, untitled
+    from engine.generate.forms import in_lines, quatrain_constraint, untitled, writes_quatrains
 
     _check_utf8("--acrostic", args.acrostic)
     constraint = quatrain_constraint(loaded.vocab, args.acrostic, args.form)
     out = sys.stdout
+    if args.json:
+        from tui.cli.score import written_json
+
+        for item in sampler.written(prime, config, args.count, constraint, alternatives=5):
+            for w in item:
+                print(written_json(w), flush=True)
+        return 0
     outputs = []
+    # A quatrain prints as its title and four lines, poems a blank line apart.
+    quatrains = writes_quatrains(loaded.vocab, loaded.kind)
+
+    def kept(pieces):
+        for piece in pieces:
+            outputs[-1] += piece
+            yield piece
+
     for i, item in enumerate(sampler.items(prime, config, args.count, constraint)):
         if i:
-            out.write(loaded.kind.separator)
-        text = args.prime
+            out.write("\n\n" if quatrains else loaded.kind.separator)
+        outputs.append(args.prime)
         # Without a title: the model still writes one (it needs it), but it is not shown.
         if not args.no_title:
             out.write(args.prime)
-        for piece in untitled(item) if args.no_title else item:
+        pieces = kept(untitled(item) if args.no_title else item)
+        for piece in in_lines(pieces) if quatrains else pieces:
             out.write(piece)
             out.flush()
-            text += piece
-        outputs.append(text)
     out.write("\n")
     out.flush()
     if args.stats:
@@ -372,6 +439,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from tui.cli.classify import run
 
     return run(args)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from tui.cli import score
+
+    return score.run(args)
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
@@ -448,7 +521,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         info = m.to_json()
         if not folder.damaged:
             info.update(preset=folder.preset, train=folder.train_settings,
-                        model=folder.model_settings)
+                        model=folder.model_settings, origin=folder.origin)
         if args.json:
             print(json.dumps(info))
         else:
@@ -482,6 +555,7 @@ def _info_table(folder):
     from rich.table import Table
 
     from tui.widgets import format as fmt
+    from tui.widgets.format import origin_words
 
     m = folder.summary()
     table = Table(box=None, show_header=False, pad_edge=False)
@@ -494,7 +568,9 @@ def _info_table(folder):
         rows = [
             ("name", m.name), ("corpus", f"{m.corpus} ({m.kind})"),
             ("model", f"{m.size}, {m.level} level, {m.parameters:,} parameters"),
-            ("preset", folder.preset or fmt.DASH), ("steps", f"{m.steps:,}"),
+            ("preset", folder.preset or fmt.DASH),
+            *([("from", origin_words(folder.origin))] if folder.origin else []),
+            ("steps", f"{m.steps:,}"),
             ("best val loss", fmt.loss(m.best_val_loss)),
             *([("held-out chrF", fmt.loss(m.chrf))] if m.translates else []),
             *([("held-out accuracy", fmt.num(m.accuracy, ".2%"))] if m.classifies else []),
@@ -523,11 +599,18 @@ def cmd_attach(args: argparse.Namespace) -> int:
     return run_app(attach=args.run or "")
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tui.cli.serve import serve
+
+    return serve(args.host, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
+    commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "score": cmd_score,
                 "translate": cmd_translate, "classify": cmd_classify,
-                "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach}
+                "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach,
+                "serve": cmd_serve}
     try:
         if args.command is None:
             from tui.app import run_app

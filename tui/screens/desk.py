@@ -7,6 +7,11 @@ the training text (``engine.generate.novelty``, read once per model, in that thr
 quatrain model the desk offers an acrostic, the form and the title as ``engine.generate.forms``
 defines them.
 
+Besides writing a whole text (f2, where ctrl+t colours it by surprisal), the desk has three
+more modes, each its own widget in ``tui.widgets.writing``: picking the next token (f3),
+branches (f4, a loom saved with the model) and co-writing (f5). The desk composes them and
+hands each the loaded model and its sampling settings.
+
 The prompt holds at most ``PROMPT_LIMIT`` characters. The sampler feeds a prompt to the model
 one token at a time before it writes the first new one, and nothing can stop it in between (on
 2 cores a pasted 50,000 characters took 2 s with a 1×64 model, 7 s with a 1×256 one, longer
@@ -24,7 +29,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, OptionList
+from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine.config import SampleConfig
@@ -33,8 +38,17 @@ from tui.screens.dialogs import TextDialog
 from tui.screens.model_screen import ModelScreen
 from tui.widgets.sampling import SamplingControls
 from tui.widgets.token_stream import TokenStream
+from tui.widgets.writing.cowrite import CoWriteMode, CoWriter
+from tui.widgets.writing.loom import LoomMode
+from tui.widgets.writing.pick import PickMode
+from tui.widgets.writing.tokens import ALTERNATIVES, TokenView
+
+# (key, the switcher's child, its name in the mode line)
+MODES = (("f2", "desk-middle", "write"), ("f3", "pick", "pick"), ("f4", "loom", "branches"),
+         ("f5", "cowrite", "co-write"))
 
 PROMPT_LIMIT = 1_000  # characters
+COPIED = "  ◂ in the training text"  # after an item (a name, a poem) the model copied
 
 
 class PromptInput(Input):
@@ -88,11 +102,24 @@ class DeskScreen(ModelScreen):
                  "the four lines (an acrostic); f holds the poems to the form (four lines of "
                  "five, ，。，。) and w shows or hides their titles. When a generation ends, the "
                  "status line says how much of it is new: the share of items, or of 8-character "
-                 "(4-word) runs, that the training text never holds.")
+                 "(4-word) runs, that the training text never holds. ctrl+t colours the text "
+                 "by how surprised the model was at each token (with ←/→ on a token: its "
+                 "probability and the ten likeliest in its place). f3 picks the next token "
+                 "yourself: 1–9 take one of the likeliest, space samples, backspace undoes. "
+                 "f4 grows branches: b writes several continuations at once, ↑/↓ walk the "
+                 "siblings, ←/→ parent and child, ,/. move along the tokens, a cycles a "
+                 "token's alternatives and enter writes on from one; k keeps, r renames, d d "
+                 "deletes, e exports; the tree is saved with the model and reopens. f5 "
+                 "co-writes: type, tab asks for a suggestion, ↑/↓ its alternatives, tab or "
+                 "enter accepts, escape or typing on rejects. For word models u lets the "
+                 "model write <unk> (by default it never does).")
     BINDINGS = [
         Binding("ctrl+r", "regenerate", "Regenerate", id="desk.regenerate"),
         Binding("escape", "stop_or_back", "Stop/back", id="desk.stop"),
         Binding("ctrl+s", "save", "Save", id="desk.save"),
+        Binding("ctrl+t", "probabilities", "Probabilities", id="desk.probabilities"),
+        *[Binding(key, f"mode('{mode}')", name, show=False, id=f"desk.{name}")
+          for key, mode, name in MODES],
     ]
 
     def __init__(self, name: str, which: str = "best") -> None:
@@ -104,6 +131,7 @@ class DeskScreen(ModelScreen):
         self.weights_note = ""
         self.novelty = None  # the model's engine.generate.novelty.Novelty, or None
         self.quatrains = False  # a Tang quatrain model: acrostic, form and title on offer
+        self.tokens: list = []  # the tokens being written (engine.generate.loom.Token)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,11 +141,23 @@ class DeskScreen(ModelScreen):
                                   id="prompt")
                 yield Input(placeholder="acrostic 藏頭", id="acrostic", max_length=4)
             yield SamplingControls(id="controls")
-            yield from self.output_and_history()
+            yield Static("", id="desk-modes")
+            with ContentSwitcher(initial="desk-middle", id="desk-switcher"):
+                yield from self.middle(TokenView(id="probabilities"))
+                yield PickMode(id="pick")
+                yield LoomMode(id="loom")
+                yield CoWriteMode(id="cowrite")
+            yield Static("", id="desk-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#acrostic").display = False  # until a quatrain model has loaded
+        self.query_one("#probabilities").display = False
+        for panel, title in (("probabilities", "probabilities"), ("pick-text", "text"),
+                             ("pick-choices", "next token"), ("loom-text", "branch"),
+                             ("loom-tree", "tree"), ("cowrite-editor", "co-write")):
+            self.query_one(f"#{panel}").border_title = title
+        self.show_modes()
         self.query_one("#prompt", Input).focus()
         self.begin_loading()
 
@@ -127,9 +167,11 @@ class DeskScreen(ModelScreen):
         from engine.generate.forms import writes_quatrains, writes_titles
 
         quatrains = writes_quatrains(loaded.vocab, loaded.kind)
+        sampler = loaded.sampler()
+        sampler.share_cores()  # the modes step the model a token at a time, in threads
         # The training text is read at the first measurement, not now: the model is ready to
         # write sooner.
-        return (loaded.sampler(), loaded.state.get("step"), loaded.novelty(), quatrains,
+        return (sampler, loaded.state.get("step"), loaded.novelty(), quatrains,
                 quatrains and writes_titles(loaded.vocab))
 
     def loaded(self, sampler, step: int | None, novelty=None, quatrains: bool = False,
@@ -145,19 +187,27 @@ class DeskScreen(ModelScreen):
             controls.count = 5
             controls.length = 120
         controls.quatrains, controls.titled = quatrains, titled
+        controls.words = sampler.vocab.level == "word"
         controls.refresh(layout=True)
         self.query_one("#acrostic").display = quatrains
         self.weights_note = f"weights of step {step:,}" if step is not None else ""
         self.set_status(f"'{self.model_name}' ready ({self.weights_note}); enter generates.")
+        if self.mode != "desk-middle":  # a mode chosen while the model loaded
+            self.begin_mode(self.mode)
 
     # -- generating -------------------------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         # Enter in the acrostic field writes too, from the prompt as typed.
-        self.start(self.query_one("#prompt", Input).value)
+        self.action_regenerate()
 
     def action_regenerate(self) -> None:
-        self.start(self.query_one("#prompt", Input).value)
+        """Write again from the prompt: a new text, or the mode begun again from it."""
+        mode = self.mode
+        if mode == "desk-middle":
+            self.start(self.query_one("#prompt", Input).value)
+        elif self.sampler is not None and mode in ("pick", "loom"):
+            self.begin_mode(mode, fresh=True)
 
     def start(self, prompt: str) -> None:
         if self.sampler is None:
@@ -191,9 +241,11 @@ class DeskScreen(ModelScreen):
 
     @work(thread=True, exclusive=True, group="generate")
     def generate(self, prompt: str, config, count: int, stream: TokenStream, constraint=None,
-                 hide_title: bool = False) -> tuple[int, float | None]:
-        """Stream ``count`` items into ``stream``; (tokens written, their novelty or None)."""
-        from engine.generate.forms import untitled
+                 hide_title: bool = False) -> tuple[int, float | None, str | None]:
+        """Stream ``count`` items into ``stream``; (tokens written, their novelty or None, the
+        text again with the items the training text holds marked, or None if none is)."""
+        from engine.generate.forms import in_lines, untitled
+        from engine.generate.loom import Token
 
         worker = get_current_worker()
         prime = self.sampler.prime(prompt)
@@ -201,48 +253,79 @@ class DeskScreen(ModelScreen):
             self.app.call_from_thread(self.notify, prime.notice, severity="warning")
         tokens = 0
         outputs: list[str] = []  # each item whole, prompt and title included, as it was written
+        shown: list[str] = []  # each item as the output shows it
 
         def written(item):
             nonlocal tokens
-            for piece in item:
+            for w in item:
                 tokens += 1
-                outputs[-1] += piece
-                yield piece
+                self.tokens.append(Token.written(w))
+                outputs[-1] += w.piece
+                if w.piece:
+                    yield w.piece
 
-        for i, item in enumerate(self.sampler.items(prime, config, count, constraint)):
+        def push(text: str) -> None:
+            shown[-1] += text
+            stream.push(text)
+
+        # Quatrains show as their four lines, so a list of them needs a blank line between.
+        between = "\n\n" if self.quatrains else "\n"
+        self.tokens = []
+        for i, item in enumerate(self.sampler.written(prime, config, count, constraint,
+                                                      ALTERNATIVES)):
+            if i:  # items are lines: a line break between them, not the model's
+                self.tokens.append(Token(-1, "\n"))
+                stream.push(between)
             outputs.append(prompt)
+            shown.append("")
             pieces, lead = written(item), prompt
             if hide_title:
                 pieces, lead = untitled(chain([prompt], pieces)), ""
+            number = f"{i + 1}. " if count > 1 else ""
+            if self.quatrains:
+                pieces = in_lines(chain([lead], pieces) if count > 1 else pieces,
+                                  " " * len(number))
+                lead = ""
             if count > 1:
                 # "N. " then the prompt and its continuation: the prompt once per item.
-                stream.push(("\n" if i else "") + f"{i + 1}. {lead}")
+                push(f"{number}{lead}")
             for piece in pieces:
                 if worker.is_cancelled:
-                    return tokens, None
-                stream.push(piece)
-        return tokens, self.measure(outputs, worker)
+                    return tokens, None, None
+                push(piece)
+        novelty, copied = self.measure(outputs, worker)
+        marked = None
+        if any(copied):
+            marked = between.join(text + (COPIED if known else "")
+                                  for text, known in zip(shown, copied, strict=True))
+            if count == 1:
+                marked = (prompt if not hide_title else "") + marked
+        return tokens, novelty, marked
 
-    def measure(self, outputs: list[str], worker) -> float | None:
-        """The novelty of ``outputs`` (in the generating thread), or None without a figure."""
+    def measure(self, outputs: list[str], worker) -> tuple[float | None, list[bool]]:
+        """The novelty of ``outputs`` (in the generating thread), or None without a figure,
+        and which of them the training text holds."""
         novelty = self.novelty
         if novelty is None or worker.is_cancelled:
-            return None
+            return None, [False] * len(outputs)
         if not novelty.ready:  # the first time, the training text is read and indexed
             self.app.call_from_thread(self.set_status, "Comparing with the training text…")
         try:
-            return novelty.score(outputs)
+            return novelty.score(outputs), novelty.copied(outputs)
         except PoetuiError:  # the corpus is no longer there: no figure, and no second try
             self.novelty = None
-            return None
+            return None, [False] * len(outputs)
 
     def finished(self, state: WorkerState, worker: Worker) -> None:
         stream = self.query_one(TokenStream)
         if state == WorkerState.ERROR:
             self.set_status(f"Generation failed: {worker.error}.")
             return
-        tokens, novelty = worker.result if state == WorkerState.SUCCESS else (None, None)
-        entry = {**self.current, "text": stream.text}
+        tokens, novelty, marked = worker.result if state == WorkerState.SUCCESS else \
+            (None, None, None)
+        if marked is not None:
+            stream.show(marked)
+        entry = {**self.current, "text": stream.text, "tokens": self.tokens}
         self.current = None
         self.history.append(entry)
         settings = entry["settings"]
@@ -257,11 +340,96 @@ class DeskScreen(ModelScreen):
             if novelty is None:
                 self.set_status(f"{done} ctrl+r writes again; ctrl+s saves.")
             else:  # the figure takes the hints' room: the footer has those keys too
-                self.set_status(f"{done} New: {novelty:.0%} of its {self.novelty.what}.")
+                copies = marked.count(COPIED) if marked else 0
+                held = f"; {copies} marked {COPIED.split()[0]} it holds" if copies else ""
+                self.set_status(f"{done} New: {novelty:.0%} of its {self.novelty.what}{held}.")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.current is None and 0 <= event.option_index < len(self.history):
-            self.query_one(TokenStream).show(self.history[event.option_index]["text"])
+            entry = self.history[event.option_index]
+            self.query_one(TokenStream).show(entry["text"])
+            self.query_one(TokenView).show(entry["tokens"], self.lead(entry))
+
+    @staticmethod
+    def lead(entry: dict) -> str:
+        """What comes before the tokens of a history entry: one text's prompt."""
+        return entry["prompt"] if entry["count"] == 1 else ""
+
+    # -- probabilities and modes -------------------------------------------------------------
+
+    def action_probabilities(self) -> None:
+        """The last text as tokens coloured by surprisal, with a cursor, and back."""
+        if self.mode != "desk-middle":
+            for widget in self.query(TokenView):
+                widget.colours = not widget.colours
+            return
+        if self.streaming or not self.history:
+            self.notify("Write something first; its tokens are coloured once it is written.",
+                        severity="warning")
+            return
+        view, stream = self.query_one("#probabilities", TokenView), self.query_one(TokenStream)
+        showing = not view.display
+        if showing and not view.tokens:
+            entry = self.history[-1]
+            view.show(entry["tokens"], self.lead(entry))
+        view.display, stream.display = showing, not showing
+        (view if showing else stream).focus()
+
+    @property
+    def model_path(self) -> Path:
+        from engine.storage import store
+
+        return store.model_path(self.model_name)
+
+    @property
+    def mode(self) -> str:
+        return self.query_one(ContentSwitcher).current or "desk-middle"
+
+    def action_mode(self, mode: str) -> None:
+        self.query_one(ContentSwitcher).current = mode
+        self.show_modes()
+        if self.sampler is None:
+            return
+        self.begin_mode(mode)
+
+    def begin_mode(self, mode: str, fresh: bool = False) -> None:
+        """Hand the mode the model the first time it is shown (or ``fresh``: again, from the
+        prompt), and give it the keys."""
+        prompt = self.query_one("#prompt", Input).value
+        controls = self.query_one(SamplingControls)
+
+        def settings() -> SampleConfig:
+            return SampleConfig(**controls.settings())
+
+        widget = self.query_one(f"#{mode}")
+        if isinstance(widget, PickMode) and (fresh or not widget.started):
+            widget.start(self.sampler, prompt, settings)
+        elif isinstance(widget, LoomMode) and (fresh or not widget.started):
+            said = widget.start(self.sampler, self.model_path, prompt, settings, fresh)
+            if said:
+                self.notify(said, severity="warning")
+        elif isinstance(widget, CoWriteMode):
+            editor = widget.query_one(CoWriter)
+            if editor.follower is None:
+                editor.start(self.sampler, settings)
+            widget = editor
+        (widget if mode != "desk-middle" else self.query_one("#prompt")).focus()
+
+    def show_modes(self) -> None:
+        current = self.mode
+        line = " · ".join(f"[b]{key}[/b] {'[reverse]' + name + '[/]' if mode == current else name}"
+                          for key, mode, name in MODES)
+        self.query_one("#desk-modes", Static).update(line + " · [b]^t[/b] probabilities")
+
+    def on_loom_mode_ask(self, event: LoomMode.Ask) -> None:
+        self.app.push_screen(TextDialog(event.prompt, event.value), event.answered)
+
+    def on_loom_mode_export(self, event: LoomMode.Export) -> None:
+        def answered(path: str | None) -> None:
+            if path:
+                self.save_to(Path(path).expanduser(), event.text)
+
+        self.app.push_screen(TextDialog("Save this branch's text to:", event.default), answered)
 
     @property
     def streaming(self) -> bool:

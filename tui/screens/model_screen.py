@@ -32,11 +32,17 @@ class ModelScreen(Screen):
         super().__init__()
         self.model_name, self.which = name, which
 
-    def output_and_history(self) -> ComposeResult:
+    def output_and_history(self, *beside) -> ComposeResult:
+        """The output and the history side by side (``beside`` between them), then the
+        status line."""
+        yield from self.middle(*beside)
+        yield Static("", id=f"{self.AREA}-status")
+
+    def middle(self, *beside) -> ComposeResult:
         with Horizontal(id=f"{self.AREA}-middle"):
             yield TokenStream(id="output")
+            yield from beside
             yield OptionList(id="history")
-        yield Static("", id=f"{self.AREA}-status")
 
     def begin_loading(self) -> None:
         self.query_one("#output").border_title = self.OUTPUT_TITLE

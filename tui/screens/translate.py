@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.screens.model_screen import ModelScreen
 from tui.widgets import format as fmt
+from tui.widgets.history_input import HistoryInput
 from tui.widgets.token_stream import TokenStream
 
 BEAM_WIDTH = 5
@@ -65,8 +66,8 @@ class TranslateScreen(ModelScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="translate"):
-            yield Input(placeholder="a sentence to translate (enter translates)",
-                        id="source")
+            yield HistoryInput(placeholder="a sentence to translate (enter translates; ↑ "
+                               "the ones before)", id="source")
             yield Static("", id="translate-mode")
             yield from self.output_and_history()
         yield Footer()
@@ -102,26 +103,32 @@ class TranslateScreen(ModelScreen):
     # -- translating ------------------------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.start(event.value)
+        if self.start(event.value):
+            # The line empties for the next sentence (typed on, it was appended to the last);
+            # ↑ brings the earlier ones back.
+            self.query_one(HistoryInput).remember()
 
     def action_toggle_beam(self) -> None:
         self.beam_mode = not self.beam_mode
         self.show_mode()
-        # The sentence typed is translated again the new way, so the two can be compared.
-        text = self.query_one("#source", Input).value
+        # The sentence typed (or the last one translated) is translated again the new way, so
+        # the two can be compared.
+        text = self.query_one("#source", Input).value or (
+            self.history[-1].source if self.history else "")
         if text.strip() and self.translator is not None and self.current is None:
             self.start(text)
 
-    def start(self, text: str) -> None:
+    def start(self, text: str) -> bool:
+        """Translate ``text``; False (and a notice saying why) if it cannot be now."""
         if self.translator is None:
             self.notify("The model is still loading.", severity="warning")
-            return
+            return False
         if not text.strip():
             self.notify("Type a sentence to translate first.", severity="warning")
-            return
+            return False
         if self.current is not None:
             self.notify("Still translating; escape stops it.", severity="warning")
-            return
+            return False
         mode = "beam" if self.beam_mode else "greedy"
         self.current = Translation(text, mode)
         stream = self.query_one(TokenStream)
@@ -133,6 +140,7 @@ class TranslateScreen(ModelScreen):
             stream.show(f"{text}\n{ARROW}")
             self.set_status("Translating… (escape stops)")
             self.decode(text, stream)
+        return True
 
     @work(thread=True, exclusive=True, group="translate")
     def decode(self, text: str, stream: TokenStream) -> str:

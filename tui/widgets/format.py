@@ -96,3 +96,9 @@ def aligned(pairs: list[tuple[str, str]], columns: int = 1, indent: int = 0) -> 
         line = [cells[i] for i in range(row, len(cells), rows)]
         lines.append(" " * indent + "   ".join(f"{cell:<{cell_width}}" for cell in line).rstrip())
     return "\n".join(lines)
+
+
+def origin_words(origin: dict) -> str:
+    """What a continued model came from, as its card says it."""
+    return (f"{origin.get('model', '?')} at step {origin.get('step', 0):,} "
+            f"(trained on {origin.get('corpus', '?')})")

@@ -31,6 +31,8 @@ class SamplingControls(Static, can_focus=True):
         # Tang quatrain models only (see ``quatrains``).
         Binding("f", "toggle_form", "Form", show=False, id="controls.form"),
         Binding("w", "toggle_title", "Title", show=False, id="controls.title"),
+        # Word models only (see ``words``).
+        Binding("u", "toggle_unk", "<unk>", show=False, id="controls.unk"),
     ]
 
     # The limits keep every value one SampleConfig accepts.
@@ -46,12 +48,14 @@ class SamplingControls(Static, can_focus=True):
     greedy: reactive[bool] = reactive(False, layout=True)
     form: reactive[bool] = reactive(False, layout=True)  # held to 4 lines of 5, ，。，。
     title: reactive[bool] = reactive(True, layout=True)  # the poem's title shown
+    allow_unk: reactive[bool] = reactive(False, layout=True)  # a word model may write <unk>
 
     def __init__(self, records: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.records = records
         self.quatrains = False  # a Tang quatrain model: the form can be asked for
         self.titled = False  # … and it writes titles, which can be hidden
+        self.words = False  # a word model: <unk> can be let through
 
     SEPARATOR = " · "
 
@@ -71,6 +75,8 @@ class SamplingControls(Static, can_focus=True):
             parts.append(("f", "form 4×5" if self.form else "form free"))
         if self.quatrains and self.titled:
             parts.append(("w", "with title" if self.title else "without title"))
+        if self.words:
+            parts.append(("u", "<unk> allowed" if self.allow_unk else "no <unk>"))
         return parts
 
     def lines(self, width: int) -> list[str]:
@@ -115,6 +121,8 @@ class SamplingControls(Static, can_focus=True):
             return self.quatrains
         if action == "toggle_title":
             return self.quatrains and self.titled
+        if action == "toggle_unk":
+            return self.words
         return True
 
     def action_toggle_form(self) -> None:
@@ -122,6 +130,9 @@ class SamplingControls(Static, can_focus=True):
 
     def action_toggle_title(self) -> None:
         self.title = not self.title
+
+    def action_toggle_unk(self) -> None:
+        self.allow_unk = not self.allow_unk
 
     def action_random_seed(self) -> None:
         self.seed = None
@@ -131,4 +142,5 @@ class SamplingControls(Static, can_focus=True):
 
     def settings(self) -> dict:
         return {"length": self.length, "temperature": self.temperature, "top_k": self.top_k,
-                "top_p": self.top_p, "greedy": self.greedy, "seed": self.seed}
+                "top_p": self.top_p, "greedy": self.greedy, "seed": self.seed,
+                "allow_unk": self.allow_unk}

@@ -1,0 +1,235 @@
+"""Writing with a model at the desk: the cost of a keystroke, of a suggestion, and of branches
+written in one batch. A 2×512 character LSTM over Tiny Shakespeare's 65 characters (its weights
+untrained: speed does not depend on them).
+
+Targets (issue 19): keystroke → state updated ≤ 2 ms (median); keystroke → first suggestion of
+20 characters painted ≤ 50 ms (median, through the real app in a real terminal: tmux, polled
+every 2 ms, so a figure is up to a poll late); 8 branches
+of 200 tokens in one batch ≥ 3× faster than 8 single streams.
+
+Run: python bench/desk.py [--keys 200] [--suggestions 30] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+POETUI = str(Path(sys.executable).with_name("poetui"))
+SESSION = "poetui-desk-bench"
+
+TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, "
+        "speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n")
+
+
+def make_model(home: Path) -> str:
+    """A 2×512 char LSTM model folder with (untrained) weights, in ``home``."""
+    import torch
+
+    from engine.nn.model import build_model
+    from engine.storage import checkpoint
+    from engine.storage.folder import ModelFolder
+    from engine.train.job import create_model
+
+    corpus = home / "shakespeare.txt"
+    corpus.write_text(TEXT * 40 + "".join(chr(32 + i) for i in range(95)), encoding="utf-8")
+    path = create_model(str(corpus), name="desk-bench", level="char", cell="lstm", layers=2,
+                        hidden=512)
+    torch.manual_seed(0)
+    model = build_model(ModelFolder(path).model_config())
+    checkpoint.save(path, model, {"step": 1}, None, ("latest", "best"))
+    return "desk-bench"
+
+
+def keystrokes(name: str, keys: int) -> list[float]:
+    """ms per keystroke for the model's state to follow one more typed character (the
+    engine's Follower, as the co-writer calls it)."""
+    from engine.generate.follow import Follower
+    from engine.loading import load_model
+
+    sampler = load_model(name).sampler()
+    follower = Follower(sampler)
+    times = []
+    with sampler.threads():
+        text = ""
+        for i in range(keys):
+            text += TEXT[i % len(TEXT)]
+            start = time.perf_counter()
+            follower.follow(text)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def wait_screen(predicate, timeout: float = 60.0) -> str:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        shown = tmux("capture-pane", "-p", "-t", SESSION)
+        if predicate(shown):
+            return shown
+        time.sleep(0.002)
+    raise TimeoutError("the screen never showed what was waited for:\n" + shown)
+
+
+def editor_line(shown: str, typed: str) -> str:
+    """The co-writer's line that holds what was typed last (its last line)."""
+    last = typed.split("\n")[-1]
+    return next((line for line in shown.splitlines() if last and f"│ {last}" in line), "")
+
+
+def in_app(name: str, keys: int, suggestions: int) -> tuple[list[float], list[float]]:
+    """Through the real app in a real terminal (tmux, 80×24): ms from a key sent to its
+    character painted, and from tab sent to the suggestion painted beside the text."""
+    tmux("kill-session", "-t", SESSION)
+    # This checkout's code, whichever install the command belongs to.
+    command = f"PYTHONPATH={ROOT} POETUI_HOME={os.environ['POETUI_HOME']} {POETUI}"
+    tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command)
+    try:
+        wait_screen(lambda s: name in s)
+        tmux("send-keys", "-t", SESSION, "g")
+        wait_screen(lambda s: "ready" in s)
+        tmux("send-keys", "-t", SESSION, "F5")
+        wait_screen(lambda s: "tab asks the model" in s)
+        typed, echoed, suggested = "", [], []
+        words = TEXT.replace("\n", " ").split()
+        for i in range(keys + suggestions):
+            if len(typed.split("\n")[-1]) > 50:  # a new line before the line wraps
+                typed += "\n"
+                tmux("send-keys", "-t", SESSION, "Enter")
+                wait_screen(lambda s: "│ \n" not in s)
+                time.sleep(0.05)
+            char = " " + words[i % len(words)][0] if typed.strip(" ") else words[0][0]
+            if typed.endswith("\n"):
+                char = char.strip()
+            for c in char:
+                typed += c
+                start = time.perf_counter()
+                tmux("send-keys", "-t", SESSION, "-l", c)
+                wait_screen(lambda s, t=typed: editor_line(s, t) != "")
+                if i < keys:
+                    echoed.append((time.perf_counter() - start) * 1000)
+            if i < keys:
+                continue
+            time.sleep(0.05)  # the state has followed (a step takes 1–2 ms)
+            before = editor_line(tmux("capture-pane", "-p", "-t", SESSION), typed).rstrip()
+
+            def shows_suggestion(s: str, t: str = typed, b: str = before) -> bool:
+                if "nothing to suggest" in s:
+                    return True
+                return "suggestion 1 of" in s and editor_line(s, t).rstrip() != b
+
+            start = time.perf_counter()
+            tmux("send-keys", "-t", SESSION, "Tab")
+            wait_screen(shows_suggestion)
+            suggested.append((time.perf_counter() - start) * 1000)
+            tmux("send-keys", "-t", SESSION, "Escape")
+            wait_screen(lambda s: "tab asks the model" in s)
+        return echoed, suggested
+    finally:
+        tmux("kill-session", "-t", SESSION)
+
+
+def branches(name: str, count: int, tokens: int, alternatives: int) -> tuple[float, float]:
+    """(seconds for ``count`` branches of ``tokens`` in one batch, seconds for ``count``
+    single streams of the same length), from one position."""
+    from engine.config import SampleConfig
+    from engine.generate.sampler import seeded
+    from engine.loading import load_model
+
+    sampler = load_model(name).sampler()
+    config = SampleConfig(length=tokens, temperature=0.8, seed=0)
+    with sampler.threads():
+        start = sampler.begin("First Citizen:\n")
+        t0 = time.perf_counter()
+        batch = sampler.branches(start, count, config, seeded(config), alternatives)
+        batched = time.perf_counter() - t0
+        assert all(len(written) == tokens for written, _ in batch)
+        generator = seeded(config)
+        t0 = time.perf_counter()
+        for _ in range(count):
+            here = start.copy()
+            for _ in range(tokens):
+                w = here.draw(config, generator, alternatives)
+                here.feed(w.id)
+        single = time.perf_counter() - t0
+    return batched, single
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument("--suggestions", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["POETUI_HOME"] = str(Path(tmp) / "home")
+        name = make_model(Path(tmp))
+        engine_keys = keystrokes(name, args.keys)
+        app_keys, app_suggest = in_app(name, args.keys, args.suggestions)
+        ratios = {}
+        for alternatives in (0, 10):
+            runs = [branches(name, 8, 200, alternatives) for _ in range(args.repeats)]
+            ratios[alternatives] = ([s / b for b, s in runs],
+                                    statistics.median(b for b, _ in runs),
+                                    statistics.median(s for _, s in runs))
+    med = statistics.median
+    print(f"keystroke → state updated, engine: {med(engine_keys):.2f} ms median "
+          f"(p90 {sorted(engine_keys)[int(0.9 * len(engine_keys))]:.2f}) over {args.keys} keys")
+    print(f"keystroke → character painted, app: {med(app_keys):.1f} ms median over "
+          f"{args.keys} keys")
+    print(f"tab → suggestion painted, app: {med(app_suggest):.1f} ms median "
+          f"(min {min(app_suggest):.1f}, max {max(app_suggest):.1f}) over {args.suggestions}")
+    for alternatives, (r, b, s) in ratios.items():
+        print(f"8 × 200 tokens (alternatives {alternatives}): one batch {b:.3f} s, 8 streams "
+              f"{s:.3f} s, ratio {med(r):.2f}× (median of {args.repeats}; "
+              f"{min(r):.2f}–{max(r):.2f})")
+    from bench.record import record
+
+    r0, b0, s0 = ratios[0]
+    r10, b10, s10 = ratios[10]
+    rows = [
+        ("keystroke → state updated (engine `Follower.follow`, "
+         f"{args.keys} keys)", f"**{med(engine_keys):.2f} ms**", "≤ 2 ms"),
+        (f"keystroke → its character painted (the app in tmux, {args.keys} keys)",
+         f"{med(app_keys):.1f} ms", "—"),
+        (f"tab → first suggestion of 20 characters painted (the app in tmux, "
+         f"{args.suggestions} tries)",
+         f"**{med(app_suggest):.1f} ms** (min {min(app_suggest):.1f}, "
+         f"max {max(app_suggest):.1f})", "≤ 50 ms"),
+        ("8 branches × 200 tokens, one batch vs 8 single streams, as the loom writes them "
+         "(10 alternatives kept per token)", f"**{med(r10):.2f}×** ({b10:.2f} s vs "
+         f"{s10:.2f} s; {min(r10):.2f}–{max(r10):.2f} over {args.repeats})", "≥ 3×"),
+        ("the same, tokens only (no alternatives)",
+         f"{med(r0):.2f}× ({b0:.2f} s vs {s0:.2f} s)", "—"),
+    ]
+    table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+    record("desk", "The desk: keystrokes, suggestions, branches (2×512 char LSTM)", f"""
+Load average before the run: {load[0]:.2f} (1 min), {load[1]:.2f} (5 min).
+
+| what | median | target |
+|---|---|---|
+{table}
+
+A keystroke costs one model step (the co-writer's state follows the text in a thread,
+`engine.generate.follow`); a suggestion is 4 continuations of 20 characters written in one
+batched pass (`Sampler.branches`), the first shown. In a batch each step reads every weight
+matrix once for all eight rows (one (8, H) × (H, 4H) product instead of eight vector
+products), and the eight rows' probabilities and alternatives are worked out together.
+""")
+
+
+if __name__ == "__main__":
+    main()
