@@ -14,8 +14,9 @@ from engine.errors import PoetuiError
 
 CELLS = ("lstm", "gru", "rnn")
 LEVELS = ("char", "word")
-KINDS = ("stream", "records", "pairs")
+KINDS = ("stream", "records", "pairs", "labels")
 SPLIT_RULES = ("by-source", "random")  # how a pairs corpus splits (engine.kinds)
+POOLS = ("last", "mean", "max")  # how a classifier reads its sequence's outputs
 OPTIMIZERS = ("adamw", "adam", "sgd", "rmsprop")
 SCHEDULES = ("cosine", "constant", "step")
 CLIP_MODES = ("norm", "value")  # norm: global norm; value: element-wise, as the numpy exercise
@@ -61,12 +62,18 @@ class ModelConfig:
     # Translation (an encoder–decoder, chosen by a pairs corpus): the encoder reads both ways;
     # the decoder attends to the encoder's outputs.
     init_scale: float = 0.0  # > 0: every weight uniform in ±this (Zaremba's PTB recipe)
-    arch: str = "lm"  # lm | seq2seq
+    arch: str = "lm"  # lm | seq2seq | classifier
     bidirectional: bool = False
     attention: bool = False
     # Translation: the share of the decoder's input characters hidden while training (word
     # dropout), so that it leans on the source rather than on the characters before.
     target_drop: float = 0.0
+    # A classifier (chosen by a labelled corpus) reads a sequence and names its class: of
+    # token ids through an embedding, or of vectors of ``inputs`` numbers per step (an image's
+    # rows of pixels); its outputs over the steps are pooled into one before the head.
+    classes: int = 0
+    inputs: int = 0  # > 0: each step is a vector this wide, not a token
+    pool: str = "last"
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
@@ -85,8 +92,10 @@ class ModelConfig:
                            (self.target_drop, "the target drop")):
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"{what} must be at least 0 and below 1, not {value!r}")
-        if self.arch not in ("lm", "seq2seq"):
-            raise ValueError(f"arch must be lm or seq2seq, not {self.arch!r}")
+        if self.arch not in ("lm", "seq2seq", "classifier"):
+            raise ValueError(f"arch must be lm, seq2seq or classifier, not {self.arch!r}")
+        if self.arch == "classifier" and (self.classes < 2 or self.pool not in POOLS):
+            raise ValueError(f"a classifier needs 2 classes or more and a pool of {POOLS}")
         if self.arch == "seq2seq" and (self.cell != "lstm" or self.tie_weights):
             raise ValueError("translation models are LSTMs without tied weights")
         if self.bidirectional and self.hidden % 2:
@@ -116,6 +125,14 @@ def count_parameters(config: ModelConfig) -> int:
     head = (project if config.tie_weights else v * h) + v
     if config.arch == "lm":
         return v * e + stack(h) + head
+    if config.arch == "classifier":
+        directions = 2 if config.bidirectional else 1
+        inputs = config.inputs or e
+        embedding = 0 if config.inputs else v * e
+        gates_w = gates * h
+        first = gates_w * (inputs + h + 2)
+        rest = (layers - 1) * gates_w * (directions * h + h + 2)
+        return embedding + directions * (first + rest) + (directions * h + 1) * config.classes
     attention = (h * h + 2 * h * h + h) if config.attention else 0
     encoder = stack(h, 2 if config.bidirectional else 1)
     return 2 * v * e + encoder + stack(h) + attention + head
@@ -153,6 +170,10 @@ class TrainConfig:
     decay: float = 0.5  # step schedule: lr × decay^(epoch − decay_after) after decay_after
     decay_after: int = 4
     warmup: int = 50  # steps of linear warm-up
+    # Images: each training example is moved by up to this many pixels in each direction
+    # (a fresh random shift every time it is read), so the model learns digits, not places.
+    shift: int = 0
+    rotate: float = 0.0  # images: and turned by up to this many degrees either way
     batch: int = 64
     seq_len: int = 128  # TBPTT window (streams); longest record (records)
     minutes: float | None = None
@@ -214,6 +235,13 @@ class TrainConfig:
                      "checkpoint_minutes"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise PoetuiError(f"{name.replace('_', ' ')} must be a number of 0 or more.")
+        if isinstance(self.shift, bool) or not isinstance(self.shift, int) \
+                or not 0 <= self.shift <= 8:
+            raise PoetuiError("The shift is how many pixels an image may move while training: "
+                              f"a whole number from 0 to 8 (not {self.shift}).")
+        if not (math.isfinite(self.rotate) and 0 <= self.rotate <= 45):
+            raise PoetuiError("The rotation is how many degrees an image may turn while "
+                              f"training: 0 to 45 (not {self.rotate}).")
         if self.threads < 0:
             raise PoetuiError("The thread count is a number of CPU threads: 1 or more, or 0 for "
                               "automatic.")

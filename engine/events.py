@@ -28,6 +28,9 @@ class EvalEvent:
     bits_per_token: float
     best: bool
     chrf: float | None = None  # translation models: chrF of held-out pairs (0–1)
+    accuracy: float | None = None  # classifiers: share of held-out examples named right
+    # Classifiers: counts of (true class, predicted class) over the held-out examples.
+    confusion: list[list[int]] | None = None
     kind: str = field(default="eval", init=False)
 
 

@@ -35,6 +35,7 @@ class RunPolled(Message):
     delta: RunDelta
     alive: bool
     translates: bool  # the model is an encoder–decoder (its figures include chrF)
+    classes: tuple[str, ...] = ()  # a classifier's classes (its own panel); () for the others
 
 
 @dataclass

@@ -95,6 +95,8 @@ class ModelSummary:
     steps: int = 0
     best_val_loss: float | None = None
     chrf: float | None = None  # translation models: held-out chrF of the best checkpoint (0–1)
+    classifies: bool = False  # a classifier: `poetui classify`, its own dashboard and desk
+    accuracy: float | None = None  # classifiers: held-out accuracy of the best checkpoint
     last_trained: float | None = None  # unix time
     message: str = ""  # why the last run failed, or why the folder is damaged
 
@@ -103,13 +105,15 @@ class ModelSummary:
         if self.state is RunState.DAMAGED:
             return "?"
         shape = f"{self.layers}×{self.hidden} {self.cell}"
-        return f"{shape} encoder–decoder" if self.translates else shape
+        return f"{shape} encoder–decoder" if self.translates else \
+            f"{shape} classifier" if self.classifies else shape
 
     def to_json(self) -> dict:
         return {"name": self.name, "corpus": self.corpus, "kind": self.kind,
                 "level": self.level, "cell": self.cell, "layers": self.layers,
                 "hidden": self.hidden, "parameters": self.parameters, "steps": self.steps,
                 "best_val_loss": self.best_val_loss, "chrf": self.chrf,
+                "accuracy": self.accuracy,
                 "last_trained": self.last_trained, "state": self.state.value,
                 "message": self.message, "path": str(self.path)}
 
@@ -291,6 +295,7 @@ class ModelFolder:
             parameters=self.parameters, steps=_number(latest.get("step"), int) or 0,
             best_val_loss=_number(best.get("val_loss"), float),
             chrf=_number(best.get("chrf"), float),
+            classifies=self.kind.classifies, accuracy=_number(best.get("accuracy"), float),
             last_trained=_number(latest.get("time"), float),
             message=status.get("message", "") if state is RunState.ERROR else "",
         )

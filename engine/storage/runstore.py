@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS steps(step INTEGER, epoch INTEGER, epoch_progress REA
     progress REAL, loss REAL, lr REAL, grad_norm REAL, tokens_per_second REAL, elapsed REAL,
     eta REAL, time REAL);
 CREATE TABLE IF NOT EXISTS evals(step INTEGER, val_loss REAL, perplexity REAL,
-    bits_per_token REAL, best INTEGER, time REAL);
+    bits_per_token REAL, best INTEGER, time REAL, accuracy REAL);
 CREATE TABLE IF NOT EXISTS samples(step INTEGER, text TEXT, time REAL, novelty REAL);
 CREATE TABLE IF NOT EXISTS log(kind TEXT, message TEXT, time REAL);
 CREATE TABLE IF NOT EXISTS commands(id INTEGER PRIMARY KEY, command TEXT, time REAL,
@@ -75,11 +75,14 @@ class RunWriter:
         self.flush()
         if kind == "eval":
             self.db.execute(
-                "INSERT INTO evals VALUES (?,?,?,?,?,?)",
-                (*(getattr(event, f) for f in EVAL_FIELDS), now),
+                f"INSERT INTO evals({', '.join(EVAL_FIELDS)}, time, accuracy) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (*(getattr(event, f) for f in EVAL_FIELDS), now, event.accuracy),
             )
             if event.chrf is not None:  # translation: the latest held-out chrF
                 self.set_status(chrf=event.chrf)
+            if event.confusion is not None:  # a classifier: the latest confusion matrix
+                self.set_status(confusion=event.confusion)
         elif kind == "sample":
             self.db.execute("INSERT INTO samples(step, text, time, novelty) VALUES (?,?,?,?)",
                             (event.step, event.text, now, event.novelty))
@@ -138,6 +141,9 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(samples)")}
     if "novelty" not in columns:
         db.execute("ALTER TABLE samples ADD COLUMN novelty REAL")
+    columns = {row[1] for row in db.execute("PRAGMA table_info(evals)")}
+    if "accuracy" not in columns:
+        db.execute("ALTER TABLE evals ADD COLUMN accuracy REAL")
 
 
 def send_command(model_dir: Path, command: str) -> None:

@@ -7,6 +7,7 @@ so the UI thread never waits on SQLite; commands go back through the run store.
 
 from __future__ import annotations
 
+import json
 import time
 
 from textual import work
@@ -23,6 +24,7 @@ from engine.storage.folder import ModelFolder, RunState
 from engine.storage.runlock import is_locked
 from engine.storage.runstore import RunReader, send_command
 from tui.messages import RunPolled
+from tui.widgets.classifier import ClassifierPanel
 from tui.widgets.loss import LossChart, LossSparklines
 from tui.widgets.metrics import MetricsPanel
 from tui.widgets.run_progress import RunProgress
@@ -71,6 +73,9 @@ class DashboardScreen(Screen):
         # A translation run reports chrF at each evaluation (the run store's status "chrf"):
         # the poller reads which kind of model it is, with its first poll.
         self.translating = False
+        self.class_names: tuple[str, ...] = ()  # a classifier's (read by the poller)
+        self.accuracies: list[float] = []
+        self.last_sample: dict | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -82,10 +87,12 @@ class DashboardScreen(Screen):
                 yield MetricsPanel(id="metrics")
             yield LossChart(id="chart")
             yield SamplePanel(id="sample")
+            yield ClassifierPanel(id="classifier-panel")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#chart").display = False
+        self.query_one("#classifier-panel").display = False
         self.query_one("#loss").border_title = "loss"
         self.query_one("#sample").border_title = "sample"
         self.set_interval(POLL_SECONDS, self.tick)
@@ -113,13 +120,15 @@ class DashboardScreen(Screen):
             if self.reader is None:
                 folder = ModelFolder(self.model_dir)
                 self.translates = not folder.damaged and folder.translates
+                if not folder.damaged and folder.kind.classifies:
+                    self.class_names = tuple(folder.vocab().classes)
                 self.reader = RunReader(self.model_dir)
             delta = self.reader.poll()
             alive = is_locked(self.model_dir)
             new = delta.steps or delta.evals or delta.samples or delta.log
             if new or (delta.status, alive) != self.last_poll:
                 self.last_poll = (delta.status, alive)
-                self.post_message(RunPolled(delta, alive, self.translates))
+                self.post_message(RunPolled(delta, alive, self.translates, self.class_names))
         finally:
             self.polling = False
             if self.closed and self.reader is not None:
@@ -139,6 +148,9 @@ class DashboardScreen(Screen):
             self.last_eval = delta.evals[-1]
         if delta.log:
             self.last_log = delta.log[-1]
+        if message.classes:
+            self.show_classifier(message)
+            return
         with self.app.batch_update():
             self.query_one(LossSparklines).show(self.train_losses, self.val_losses)
             chart = self.query_one(LossChart)
@@ -158,6 +170,28 @@ class DashboardScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.state.live or action not in self.RUN_ACTIONS
+
+    def show_classifier(self, message: RunPolled) -> None:
+        """A classifier's run: accuracy beside the loss, the confusion matrix and a held-out
+        digit, in place of the language model's middle and sample."""
+        delta = message.delta
+        self.accuracies.extend(row["accuracy"] for row in delta.evals
+                               if row.get("accuracy") is not None)
+        if delta.samples:
+            self.last_sample = delta.samples[-1]
+        try:
+            confusion = json.loads(self.status.get("confusion", "null"))
+        except ValueError:
+            confusion = None
+        with self.app.batch_update():
+            for widget, shown in (("#run-middle", False), ("#sample", False),
+                                  ("#classifier-panel", True)):
+                self.query_one(widget).display = shown
+            self.query_one(ClassifierPanel).show(self.train_losses, self.accuracies,
+                                                 self.last_step, confusion,
+                                                 list(message.classes), self.last_sample)
+            self.query_one(RunProgress).show(self.last_step)
+            self.show_status()
 
     @property
     def chrf(self) -> float | None:
@@ -245,7 +279,7 @@ class DashboardScreen(Screen):
             self.notify("No weights yet; wait for the first steps.", severity="warning")
             return
         # The latest checkpoint is the current weights as far as another process can see.
-        self.app.open_desk(self.model_name, self.translating, "latest")
+        self.app.open_desk(self.model_name, self.translating, "latest", bool(self.class_names))
 
     def action_chart(self) -> None:
         chart = self.query_one(LossChart)

@@ -258,7 +258,7 @@ class LibraryScreen(Screen):
             self.notify(f"'{m.name}' has not been trained yet; press t to train it first.",
                         severity="warning")
             return
-        self.app.open_desk(m.name, m.translates)
+        self.app.open_desk(m.name, m.translates, classifies=m.classifies)
 
     def action_watch(self) -> None:
         m = self.selected()
