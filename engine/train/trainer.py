@@ -323,7 +323,7 @@ class Trainer:
         progress = self.progress()
         return StepEvent(self.step, self.epoch + 1, self.position / len(self.batches),
                          progress, self._loss, lr, grad_norm, tps, self.wall,
-                         self.eta(progress))
+                         self.eta(progress), self.tokens_seen)
 
     def _side_jobs(self, progress: float, emit: Emit) -> None:
         """Evaluate (ten times over the budget, or every eval_every steps), sample, and keep a
