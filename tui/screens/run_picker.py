@@ -22,7 +22,8 @@ from tui.widgets.run_chart import RunChart
 class RunPicker(ModalScreen[list[str] | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("enter", "accept", "Compare", id="picker.accept"),
+        # Over the list (where enter would toggle too): space marks, enter accepts.
+        Binding("enter", "accept", "Compare", priority=True, id="picker.accept"),
     ]
 
     def __init__(self, names: list[str], chosen: list[str]) -> None:
