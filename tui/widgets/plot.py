@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.color import Color
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -116,8 +117,12 @@ class PlotPanel(Widget):
                                         self.log_y)
         self.y_range = (y_lo, y_hi)
         scale = curves.Scale(y_lo, y_hi, canvas.dots_y, self.log_y)
-        # Faded lines first, so the lines that matter keep the cells they share.
-        order = sorted(range(len(self.lines)), key=lambda i: not self.lines[i].faded)
+        # A cell shows one colour, the last drawn into it: faded lines first, then the lines
+        # joining points, then the plain lines, so the smoothed loss keeps the cells it shares
+        # (the points themselves are marks over everything).
+        order = sorted(range(len(self.lines)),
+                       key=lambda i: 0 if self.lines[i].faded else 1 if self.lines[i].points
+                       else 2)
         for i in order:
             _draw_envelope(canvas, envelopes[i], scale, i, self.lines[i].points)
         rows = canvas.rows()
@@ -147,6 +152,11 @@ class PlotPanel(Widget):
         if self.cursor is not None and hi > lo and lo <= self.cursor <= hi:
             cursor_col = min(int((self.cursor - lo) / (hi - lo) * width), width - 1)
         cursor_bg = Style(bgcolor=theme.panel or "#303040")
+        # A faded line is its colour blended halfway into the background (dim alone is lost
+        # in some terminals and in screenshots).
+        background = Color.parse(theme.background or "#000000")
+        styles = [Style(color=Color.parse(line.colour).blend(background, 0.55).hex
+                        if line.faded else line.colour) for line in self.lines]
         strips = []
         for r, runs in enumerate(rows):
             label = labels.get(r, "")
@@ -154,8 +164,7 @@ class PlotPanel(Widget):
                         Segment("┤" if label else "│", muted)]
             column = 0
             for text, colour in runs:
-                style = Style(color=self.lines[colour].colour, dim=self.lines[colour].faded) \
-                    if colour >= 0 else Style()
+                style = styles[colour] if colour >= 0 else Style()
                 segments.extend(_with_cursor(text, style, column, cursor_col, cursor_bg))
                 column += len(text)
             strips.append(Strip(segments))
