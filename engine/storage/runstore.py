@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -168,6 +169,20 @@ def read_status(model_dir: Path) -> dict[str, str]:
         return dict(db.execute("SELECT key, value FROM status").fetchall())
     except sqlite3.Error:
         return {}
+    finally:
+        db.close()
+
+
+def rows_of(model_dir: Path, table: str) -> Iterator[dict]:
+    """Every row of ``steps``, ``evals`` or ``samples`` in the order written, as dicts of the
+    columns the store has; read as they are iterated (an export of a long run)."""
+    if table not in ("steps", "evals", "samples"):
+        raise ValueError(f"unknown table {table!r}")
+    db = sqlite3.connect(f"file:{model_dir / DB}?mode=ro", uri=True, timeout=10)
+    db.row_factory = sqlite3.Row
+    try:
+        for row in db.execute(f"SELECT * FROM {table} ORDER BY rowid"):
+            yield dict(row)
     finally:
         db.close()
 

@@ -155,7 +155,7 @@ async def test_compare_overlays_another_run_from_the_picker(runs) -> None:
         assert chart.runs[1].colour == colour
 
 
-async def test_the_dashboards_l_shows_the_chart_with_its_keys_in_help(runs) -> None:
+async def test_the_dashboards_l_shows_the_chart_with_its_keys_in_help(runs, tmp_path) -> None:
     app = PoetuiApp(attach="sonnets")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: getattr(app.screen, "polled", False))
@@ -163,6 +163,13 @@ async def test_the_dashboards_l_shows_the_chart_with_its_keys_in_help(runs) -> N
         chart = app.screen.query_one(RunChart)
         await wait_for(pilot, lambda: chart.display and app.focused is chart)
         await wait_for(pilot, lambda: "x X axis" in screen_text(app).splitlines()[-1])
+        # Textual's own screenshot (the palette's "Screenshot") of the chart, as an SVG.
+        app.action_screenshot("dashboard.svg", str(tmp_path))
+        shot = tmp_path / "dashboard.svg"
+        await wait_for(pilot, lambda: shot.exists() and shot.read_text().endswith("</svg>\n"))
+        svg = shot.read_text()
+        assert "sonnets" in svg and "learning" in svg
+        assert any(0x2801 <= ord(ch) <= 0x28FF for ch in svg)  # the braille of the lines
         await pilot.press("f1")
         await pilot.pause()
         text = str(app.screen.query_one("#help-text").render())  # all of it, scrolled or not
