@@ -133,15 +133,75 @@ class Envelope:
     high: np.ndarray
 
 
-def envelope(x: np.ndarray, y: np.ndarray, lo: float, hi: float, columns: int) -> Envelope:
+BLOCK = 64  # points per block of a Blocks summary
+
+
+class Blocks:
+    """A long series summarised in blocks of BLOCK points: each complete block's first, last,
+    lowest and highest value, kept up to date as points arrive. A view holding many points per
+    column is reduced from these instead of from every point: its cost is the run's length
+    over 64 (a million steps: some 16,000 blocks), and a block spans less than a column."""
+
+    def __init__(self) -> None:
+        self.first, self.last, self.low, self.high = Column(), Column(), Column(), Column()
+
+    @property
+    def points(self) -> int:
+        """How many points the complete blocks cover."""
+        return self.first.size * BLOCK
+
+    def update(self, y: np.ndarray) -> None:
+        """Take in the complete blocks of ``y`` not yet summarised (``y`` only ever grows;
+        after a cut or a refill, ``reset`` first)."""
+        done, whole = self.points, len(y) // BLOCK * BLOCK
+        if whole <= done:
+            return
+        part = y[done:whole].reshape(-1, BLOCK)
+        with np.errstate(invalid="ignore"):
+            self.first.extend(part[:, 0])
+            self.last.extend(part[:, -1])
+            self.low.extend(np.nanmin(part, axis=1) if np.isnan(part).any() else part.min(1))
+            self.high.extend(np.nanmax(part, axis=1) if np.isnan(part).any() else part.max(1))
+
+    def reset(self) -> None:
+        for column in (self.first, self.last, self.low, self.high):
+            column.truncate(0)
+
+
+def envelope(x: np.ndarray, y: np.ndarray, lo: float, hi: float, columns: int,
+             blocks: Blocks | None = None) -> Envelope:
     """Reduce the points with lo ≤ x ≤ hi (x ascending) to one entry per column of ``columns``
     equal columns across [lo, hi]; one point just outside either edge is kept (at column −1
-    or ``columns``) so the line reaches the edge."""
+    or ``columns``) so the line reaches the edge. With ``blocks`` (y's summary), a view of
+    more than four blocks per column is reduced from the blocks (and the points past the last
+    complete block): the same envelope to within a block's width."""
     start = max(int(np.searchsorted(x, lo, "left")) - 1, 0)
     stop = min(int(np.searchsorted(x, hi, "right")) + 1, len(x))
-    xs, ys = x[start:stop], y[start:stop]
-    keep = ~np.isnan(ys)
-    xs, ys = xs[keep], ys[keep]
+    if blocks is not None and stop - start > 4 * BLOCK * columns and blocks.points:
+        return _block_envelope(x, y, start, stop, lo, hi, columns, blocks)
+    return _reduce(x[start:stop], y[start:stop], y[start:stop], y[start:stop],
+                   y[start:stop], lo, hi, columns)
+
+
+def _block_envelope(x: np.ndarray, y: np.ndarray, start: int, stop: int, lo: float, hi: float,
+                    columns: int, blocks: Blocks) -> Envelope:
+    b0, b1 = start // BLOCK, min(-(-stop // BLOCK), blocks.first.size)
+    tail = max(b1 * BLOCK, start)  # the points past the last complete block in the view
+    at = np.r_[np.arange(b0, b1) * BLOCK, np.arange(tail, stop)]
+    pick = slice(b0, b1)
+    rest = y[tail:stop]
+    return _reduce(x[at], np.r_[blocks.first.values[pick], rest],
+                   np.r_[blocks.last.values[pick], rest], np.r_[blocks.low.values[pick], rest],
+                   np.r_[blocks.high.values[pick], rest], lo, hi, columns)
+
+
+def _reduce(xs: np.ndarray, first: np.ndarray, last: np.ndarray, low: np.ndarray,
+            high: np.ndarray, lo: float, hi: float, columns: int) -> Envelope:
+    """M4 over entries (a point, or a block: its first, last, lowest and highest value) at
+    ascending ``xs``."""
+    keep = ~np.isnan(low)
+    if not keep.all():
+        xs, first, last, low, high = xs[keep], first[keep], last[keep], low[keep], high[keep]
     if len(xs) == 0:
         empty = np.empty(0)
         return Envelope(empty.astype(int), empty, empty, empty, empty)
@@ -151,8 +211,8 @@ def envelope(x: np.ndarray, y: np.ndarray, lo: float, hi: float, columns: int) -
     col[(xs <= hi) & (col == columns)] = columns - 1  # x == hi belongs to the last column
     starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
     ends = np.r_[starts[1:], len(col)] - 1
-    return Envelope(col[starts], ys[starts], ys[ends],
-                    np.minimum.reduceat(ys, starts), np.maximum.reduceat(ys, starts))
+    return Envelope(col[starts], first[starts], last[ends],
+                    np.minimum.reduceat(low, starts), np.maximum.reduceat(high, starts))
 
 
 def binned_means(values: np.ndarray, bins: int) -> list[float]:

@@ -130,3 +130,28 @@ def test_view_follows_zooms_about_a_point_and_clamps() -> None:
     assert (edge.lo, edge.hi, edge.follow) == (50, 100, True)
     assert edge.grown(0, 150) == View(100, 150, True)  # slides, keeping its width
     assert view.panned(-1, 0, 100) == View(0, 100, True)  # nothing left of the start
+
+
+def test_an_envelope_from_blocks_matches_the_one_from_every_point() -> None:
+    rng = np.random.default_rng(4)
+    n = 200_000 + 37  # an incomplete last block too
+    x = np.arange(n, dtype=float)
+    y = np.cumsum(rng.standard_normal(n))
+    blocks = curves.Blocks()
+    for piece in np.split(np.arange(n), [10, 5_000, 150_001]):  # as points arrive
+        blocks.update(y[:piece[-1] + 1])
+    assert blocks.points == n // curves.BLOCK * curves.BLOCK
+    for lo, hi, columns in ((0, n - 1, 200), (1_000.5, 190_000, 120), (150_000, n - 1, 90)):
+        exact = curves.envelope(x, y, lo, hi, columns)
+        fast = curves.envelope(x, y, lo, hi, columns, blocks)
+        inside = [[c for c in env.columns.tolist() if 0 <= c < columns] for env in (fast, exact)]
+        assert inside[0] == inside[1] == list(range(columns))
+        # A block is counted in the column its first point falls in: within a block's width
+        # of the column's own extremes.
+        inner = slice(1, -1)
+        width = curves.BLOCK * 2  # the steps of a block and its neighbour
+        for c, high in zip(fast.columns[inner], fast.high[inner], strict=True):
+            left = lo + c * (hi - lo) / columns
+            right = lo + (c + 1) * (hi - lo) / columns
+            near = y[int(max(left - width, 0)):int(min(right + width, n))]
+            assert near.min() <= high <= near.max()

@@ -35,6 +35,27 @@ class Canvas:
             n = 4 * (self.dots_x + self.dots_y)
         self.dots(np.rint(np.linspace(x0, x1, n)), np.rint(np.linspace(y0, y1, n)), colour)
 
+    def spans(self, x: np.ndarray, y0: np.ndarray, y1: np.ndarray, colour: int) -> None:
+        """Vertical runs of dots, one per entry: at column x[i] from y0[i] to y1[i]."""
+        low, high = np.minimum(y0, y1), np.maximum(y0, y1)
+        low, high = np.clip(low, -1, self.dots_y), np.clip(high, -1, self.dots_y)
+        lengths = high - low + 1
+        offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        self.dots(np.repeat(x, lengths),
+                  np.repeat(low, lengths) + np.arange(int(lengths.sum())) - offsets, colour)
+
+    def segments(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                 colour: int) -> None:
+        """Straight runs of dots from (x0[i], y0[i]) to (x1[i], y1[i]), ends included, all
+        at once (a line is some hundreds of them)."""
+        longest = self.dots_x + self.dots_y
+        y0, y1 = np.clip(y0, -longest, 2 * longest), np.clip(y1, -longest, 2 * longest)
+        n = np.minimum(np.maximum(np.abs(x1 - x0), np.abs(y1 - y0)) + 1, 4 * longest)
+        offsets = np.repeat(np.cumsum(n) - n, n)
+        t = (np.arange(int(n.sum())) - offsets) / np.repeat(np.maximum(n - 1, 1), n)
+        self.dots(np.rint(np.repeat(x0, n) + t * np.repeat(x1 - x0, n)),
+                  np.rint(np.repeat(y0, n) + t * np.repeat(y1 - y0, n)), colour)
+
     def mark(self, x: int, y: int, char: str, colour: int) -> None:
         """A character over the cell holding dot (x, y): a point that must stand out."""
         if 0 <= x < self.dots_x and 0 <= y < self.dots_y:

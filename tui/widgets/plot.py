@@ -12,6 +12,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -30,6 +31,7 @@ class Line:
     points: bool = False  # mark each point (validation: points joined by a line)
     faded: bool = False  # drawn dim, beneath (the raw loss under its smoothed line)
     unit: str = "nats"  # a loss, shown in this unit (converted after the envelope: cheaper)
+    blocks: curves.Blocks | None = None  # y's summary, for a view of many points per column
 
 
 def x_label(axis: str) -> Callable[[float], str]:
@@ -61,11 +63,25 @@ class PlotPanel(Widget):
         self.refresh()
 
     def move_cursor(self, cursor: float | None) -> None:
-        """Only the cursor moved: the lines stay drawn."""
-        if cursor != self.cursor:
-            self.cursor = cursor
-            self._strips = None
+        """Only the cursor moved: the lines stay drawn, and only the two columns it left and
+        reached are repainted (a whole chart's repaint is most of a key's cost)."""
+        if cursor == self.cursor:
+            return
+        columns = [self.cursor_column(c) for c in (self.cursor, cursor)]
+        self.cursor = cursor
+        self._strips = None
+        if None in columns:
             self.refresh()
+            return
+        self.refresh(*(Region(LABEL_WIDTH + 1 + c, 0, 1, self.size.height) for c in columns))
+
+    def cursor_column(self, cursor: float | None) -> int | None:
+        """The plot's cell column of x value ``cursor`` (None when off the view)."""
+        lo, hi = self.view
+        width = self.plot_width
+        if cursor is None or hi <= lo or not lo <= cursor <= hi:
+            return None
+        return min(int((cursor - lo) / (hi - lo) * width), width - 1)
 
     def on_resize(self) -> None:
         self._plot = self._strips = None
@@ -97,7 +113,7 @@ class PlotPanel(Widget):
 
     def _envelope(self, line: Line, dots: int) -> curves.Envelope:
         lo, hi = self.view
-        env = curves.envelope(line.x, line.y, lo, hi, dots)
+        env = curves.envelope(line.x, line.y, lo, hi, dots, line.blocks)
         if line.unit == "nats":
             return env
         return curves.Envelope(env.columns, *(curves.in_unit(a, line.unit) for a in
@@ -148,9 +164,7 @@ class PlotPanel(Widget):
         lo, hi = self.view
         theme = self.app.current_theme
         muted = Style(color=theme.foreground or "#a0a0a0", dim=True)
-        cursor_col = None
-        if self.cursor is not None and hi > lo and lo <= self.cursor <= hi:
-            cursor_col = min(int((self.cursor - lo) / (hi - lo) * width), width - 1)
+        cursor_col = self.cursor_column(self.cursor)
         cursor_bg = Style(bgcolor=theme.panel or "#303040")
         # A faded line is its colour blended halfway into the background (dim alone is lost
         # in some terminals and in screenshots).
@@ -213,16 +227,12 @@ def _draw_envelope(canvas: Canvas, env: curves.Envelope, scale: curves.Scale, co
     steps bounded by the canvas's width."""
     if not len(env.columns):
         return
-    cols = env.columns.tolist()
-    first, last = scale.position(env.first).tolist(), scale.position(env.last).tolist()
-    low, high = scale.position(env.low).tolist(), scale.position(env.high).tolist()
-    for i, c in enumerate(cols):
-        if high[i] > low[i]:
-            canvas.segment(c, low[i], c, high[i], colour)
-        else:
-            canvas.dots(np.array([c]), np.array([low[i]]), colour)
-        if i:
-            canvas.segment(cols[i - 1], last[i - 1], c, first[i], colour)
+    cols = env.columns
+    first, last = scale.position(env.first), scale.position(env.last)
+    low, high = scale.position(env.low), scale.position(env.high)
+    canvas.spans(cols, low, high, colour)
+    if len(cols) > 1:
+        canvas.segments(cols[:-1], last[:-1], cols[1:], first[1:], colour)
     if points and len(cols) <= canvas.width // 2:  # dense points read better as the line
-        for i, c in enumerate(cols):
-            canvas.mark(c, first[i], "•", colour)
+        for c, y in zip(cols.tolist(), first.tolist(), strict=True):
+            canvas.mark(c, y, "•", colour)

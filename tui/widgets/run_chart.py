@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from textual import events
@@ -41,21 +41,41 @@ UNIT_WORDS = {"nats": "nats/token", "bits": "bits/token", "perplexity": "perplex
 DEFAULT_WEIGHT = 0.6  # TensorBoard's default smoothing
 
 
+SUMMARISED = ("loss", "lr", "grad_norm", "tokens_per_second")  # step columns drawn as lines
+
+
 @dataclass
 class ChartRun:
     name: str
     history: RunHistory
     colour: str
     smoother: Smoother
+    # Block summaries of the lines drawn from steps (and of the smoothed loss), so a view of
+    # a long run is drawn from some 1/64 of its points.
+    blocks: dict[str, curves.Blocks] = field(
+        default_factory=lambda: {n: curves.Blocks() for n in (*SUMMARISED, "smoothed")})
 
     def sync(self, weight: float, cut: bool = False) -> None:
-        """Smooth what is new (all again after a cut or a new weight)."""
+        """Smooth and summarise what is new (all again after a cut or a new weight)."""
         loss = self.history.step_column("loss")
+        if cut or self.smoother.count > len(loss):
+            for b in self.blocks.values():
+                b.reset()
         if cut or self.smoother.weight != weight or self.smoother.count > len(loss):
             self.smoother.weight = weight
             self.smoother.refill(loss)
+            self.blocks["smoothed"].reset()
         elif self.smoother.count < len(loss):
             self.smoother.extend(loss[self.smoother.count:])
+        for name in SUMMARISED:
+            self.blocks[name].update(self.history.step_column(name))
+        self.blocks["smoothed"].update(self.smoother.out.values)
+
+    def line(self, axis: str, column: str, colour: str, **how) -> Line:
+        """A line of a step column (or "smoothed") against the x ``axis``."""
+        y = self.smoother.out.values if column == "smoothed" else \
+            self.history.step_column(column)
+        return Line(self.x(axis), y, colour, blocks=self.blocks[column], **how)
 
     def x(self, axis: str) -> np.ndarray:
         return self.history.step_column({"step": "step", "tokens": "tokens",
@@ -115,6 +135,7 @@ class RunChart(Horizontal):
         self.x_axis = "step"
         self.view: View | None = None  # None: the whole run, following it
         self.cursor: float | None = None  # an x value; None: no cursor, the latest shown
+        self._shown: dict[str, str] = {}  # the texts last put in the legend and the readout
 
     def show_and_focus(self) -> None:
         """Show the chart and give it the keys. (It is focusable only while shown: a screen
@@ -198,12 +219,10 @@ class RunChart(Horizontal):
         span, axis = (view.lo, view.hi), self.x_axis
         loss, quality = [], []
         for i, run in enumerate(self.runs):
-            x = run.x(axis)
             # The other runs' raw lines would hide each other: only this run's is drawn.
             if i == 0 and self.weight > 0:
-                loss.append(Line(x, run.history.step_column("loss"), run.colour, faded=True,
-                                 unit=self.unit))
-            loss.append(Line(x, run.smoother.out.values, run.colour, unit=self.unit))
+                loss.append(run.line(axis, "loss", run.colour, faded=True, unit=self.unit))
+            loss.append(run.line(axis, "smoothed", run.colour, unit=self.unit))
             ex = run.eval_x(axis)
             loss.append(Line(ex, run.history.eval_column("val_loss"),
                              VALIDATION if i == 0 else run.colour, points=True, unit=self.unit))
@@ -223,14 +242,23 @@ class RunChart(Horizontal):
                                                              self.cursor)
         if self.runs:
             own = self.runs[0]
-            x = own.x(axis)
             for key, column in (("lr", "lr"), ("grad", "grad_norm"),
                                 ("tps", "tokens_per_second")):
                 self.query_one(f"#chart-{key}", PlotPanel).show(
-                    [Line(x, own.history.step_column(column), own.colour)], span, False, axis,
-                    self.cursor)
+                    [own.line(axis, column, own.colour)], span, False, axis, self.cursor)
         self.show_legend()
         self.show_readout()
+
+    def _put(self, selector: str, text: str) -> None:
+        """Update a text only when it changed, without a new layout when its line count did
+        not change (a layout repaints the whole screen: most of a cursor move's cost)."""
+        widget = self.query_one(selector, Static)
+        before = self._shown.get(selector)
+        if text == before:
+            return
+        self._shown[selector] = text
+        same_height = before is not None and before.count("\n") == text.count("\n")
+        widget.update(text, layout=not same_height)
 
     def panels(self) -> list[PlotPanel]:
         return [p for p in self.query(PlotPanel) if p.parent.display]
@@ -249,14 +277,11 @@ class RunChart(Horizontal):
         smoothing = f"smoothing {self.weight:g}" if self.weight else "smoothing off"
         parts.append(f"[dim]{UNIT_WORDS[self.unit]} · {smoothing}"
                      f"{' · log y' if self.log_y else ''} · x: {self.x_axis}[/]")
-        self.query_one("#chart-legend", Static).update("  ".join(parts))
+        self._put("#chart-legend", "  ".join(parts))
 
     def show_readout(self) -> None:
-        readout = self.query_one("#chart-readout", Static)
-        sample = self.query_one("#chart-sample", Static)
         if not self.runs or not len(self.runs[0].history):
-            readout.update("No steps recorded yet.")
-            sample.update("")
+            self._put("#chart-readout", "No steps recorded yet.")
             return
         own = self.runs[0]
         x = own.x(self.x_axis)
@@ -282,15 +307,16 @@ class RunChart(Horizontal):
                 value = curves.in_unit(float(run.smoother.out.values[k]), self.unit)
                 rows.append((run.name[:10], fmt.compact(value)))
         title = "cursor" if self.cursor is not None else "latest"
-        readout.update(f"[b]{title}[/b]\n" + escape(fmt.aligned(rows)))
+        self._put("#chart-readout", f"[b]{title}[/b]\n" + escape(fmt.aligned(rows)))
         k = curves.nearest(h.sample_steps.values, step)
         if k is None:
-            sample.update("No sample yet: the first comes with the first evaluation.")
-            self.query_one("#chart-sample-box").border_title = "sample"
+            title, text = "sample", "No sample yet: the first comes with the first evaluation."
         else:
-            s = h.samples[k]
-            self.query_one("#chart-sample-box").border_title = f"sample at step {s.step:,}"
-            sample.update(s.text)
+            title, text = f"sample at step {h.samples[k].step:,}", h.samples[k].text
+        if text != self._shown.get("#chart-sample"):
+            self._shown["#chart-sample"] = text
+            self.query_one("#chart-sample", Static).update(text)
+        self.query_one("#chart-sample-box").border_title = title
 
     # -- keys ------------------------------------------------------------------------------------
 
