@@ -101,3 +101,32 @@ def test_a_store_from_before_tokens_and_chrf_reads_them_as_missing(tmp_path: Pat
     history = read_history(tmp_path)
     assert history.step_column("tokens")[-1] == 128
     assert history.eval_column("chrf")[-1] == 0.4
+
+
+def test_a_long_history_comes_first_as_an_overview_then_whole(tmp_path: Path) -> None:
+    writer = RunWriter(tmp_path)
+    steps = 70_000  # past the overview's threshold (4,096 × 16)
+    for n in range(1, steps + 1):
+        writer._steps.append((n, 1, 0.5, n / steps, 3.0 - n / steps, 0.01, 0.5, 1000.0,
+                              n * 0.1, 1.0, n * 64, float(n)))
+        if n % 7_000 == 0:
+            writer.record(EvalEvent(n, 2.0, 7.4, 2.9, True))
+            writer.record(SampleEvent(n, f"at {n}"))
+    writer.close()
+    db = connect(tmp_path)
+    reader, history = HistoryReader(), RunHistory()
+    first = reader.overview(db)
+    assert first.overview and first.more
+    assert 4_000 <= len(first.steps["step"]) <= 4_097
+    assert first.steps["step"][-1] == steps and first.last_step["step"] == steps
+    assert len(first.evals["step"]) == 10 and len(first.samples) == 10
+    history.add(first)
+    assert history.overview and len(history) == len(first.steps["step"])
+    rest = reader.read(db)
+    assert len(rest.steps["step"]) == steps and not rest.evals["step"].size
+    assert history.add(rest) is True  # the sample gave way to every step
+    assert not history.overview
+    assert history.step_column("step").tolist() == list(range(1, steps + 1))
+    assert len(history.eval_column("step")) == 10 and len(history.samples) == 10
+    assert reader.overview(db) is None  # once only, at the start
+    db.close()

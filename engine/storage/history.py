@@ -46,6 +46,17 @@ class HistoryChunk:
     last_eval: dict | None = None
     more: bool = False  # the read stopped at its limit: read again at once
     reset: bool = False  # the store's history was cut back: this chunk starts from the start
+    # The steps are an evenly spaced sample of a long history (read first, so a screen shows
+    # the whole run at once); the next chunk with steps holds all of them and replaces it.
+    overview: bool = False
+
+    def merged(self, later: HistoryChunk) -> HistoryChunk:
+        """This chunk and the one read after it, as one."""
+        return HistoryChunk(
+            {n: np.concatenate([a, later.steps[n]]) for n, a in self.steps.items()},
+            {n: np.concatenate([a, later.evals[n]]) for n, a in self.evals.items()},
+            self.samples + later.samples, later.last_step or self.last_step,
+            later.last_eval or self.last_eval, later.more, self.reset)
 
     def __bool__(self) -> bool:
         return bool(len(self.steps.get("step", ())) or len(self.evals.get("step", ()))
@@ -91,12 +102,34 @@ class HistoryReader:
         if len(array):
             self.cursor[table] = int(array["rowid"][-1])
             self.stamp[table] = float(array["time"][-1])
-        out = {}
-        for n in names:
-            values = np.ascontiguousarray(array[n])
-            values[np.isinf(values)] = np.nan
-            out[n] = values
-        return out
+        return {n: _nan_for_missing(np.ascontiguousarray(array[n])) for n in names}
+
+    def overview(self, db: sqlite3.Connection, points: int = 4096) -> HistoryChunk | None:
+        """On a first read of a history longer than ``points`` × 16 steps: an evenly spaced
+        sample of its steps (rowid lookups: milliseconds, where reading every step of a long
+        run takes seconds), with the newest step, and all its evaluations and samples. The
+        step cursor stays at the start, so the reads after it take every step."""
+        if self.cursor["steps"]:
+            return None
+        last = db.execute("SELECT max(rowid) FROM steps").fetchone()[0] or 0
+        if last <= points * 16:
+            return None
+        wanted = np.unique(np.r_[np.linspace(1, last, points).astype(np.int64), last])
+        rows = db.cursor()
+        rows.row_factory = None
+        rows.execute(f"SELECT rowid, time, {self._select(db, 'steps', STEP_COLUMNS)} "
+                     f"FROM steps WHERE rowid IN ({','.join(map(str, wanted.tolist()))}) "
+                     "ORDER BY rowid")
+        array = np.fromiter(rows, dtype=np.dtype(
+            [("rowid", "i8"), ("time", "f8")] + [(n, "f8") for n in STEP_COLUMNS]))
+        chunk = self.read(db, limit=0)  # evaluations and samples; no steps
+        chunk.steps = {n: _nan_for_missing(np.ascontiguousarray(array[n])) for n in STEP_COLUMNS}
+        chunk.overview, chunk.more = True, True
+        tail = db.cursor()
+        tail.row_factory = sqlite3.Row
+        chunk.last_step = dict(tail.execute("SELECT * FROM steps WHERE rowid = ?",
+                                            (last,)).fetchone())
+        return chunk
 
     def read(self, db: sqlite3.Connection, limit: int = 250_000) -> HistoryChunk:
         chunk = HistoryChunk()
@@ -104,8 +137,8 @@ class HistoryReader:
             self.cursor = dict.fromkeys(self.cursor, 0)
             chunk.reset = True
         chunk.steps = self._columns_since(db, "steps", STEP_COLUMNS, limit)
-        chunk.more = len(chunk.steps["step"]) == limit
-        chunk.evals = self._columns_since(db, "evals", EVAL_COLUMNS, limit)
+        chunk.more = len(chunk.steps["step"]) == limit > 0
+        chunk.evals = self._columns_since(db, "evals", EVAL_COLUMNS, max(limit, 1_000_000))
         rows = db.cursor()
         rows.row_factory = sqlite3.Row
         if len(chunk.steps["step"]):
@@ -124,6 +157,11 @@ class HistoryReader:
         return chunk
 
 
+def _nan_for_missing(values: np.ndarray) -> np.ndarray:
+    values[np.isinf(values)] = np.nan
+    return values
+
+
 class RunHistory:
     """A run's steps, evaluations and samples so far, as columns (the UI thread's own)."""
 
@@ -132,6 +170,7 @@ class RunHistory:
         self.evals = {n: Column() for n in EVAL_COLUMNS}
         self.samples: list[Sample] = []
         self.sample_steps = Column()
+        self.overview = False  # the steps held are a sample of a long run, the rest coming
 
     def step_column(self, name: str) -> np.ndarray:
         return self.steps[name].values
@@ -151,6 +190,10 @@ class RunHistory:
             for column in (*self.steps.values(), *self.evals.values(), self.sample_steps):
                 column.truncate(0)
             self.samples.clear()
+        if chunk.overview or (self.overview and len(chunk.steps.get("step", ()))):
+            for column in self.steps.values():  # a sample in, or the sample out
+                column.truncate(0)
+            self.overview, cut = chunk.overview, True
         cut |= _append(self.steps, chunk.steps)
         cut |= _append(self.evals, chunk.evals)
         if chunk.samples:

@@ -122,15 +122,20 @@ class DashboardScreen(Screen):
                 self.reader = RunReader(self.model_dir)
             delta = self.reader.poll(tables=("log",))
             alive = is_locked(self.model_dir)
-            while True:
-                db = self.reader.connection()
-                chunk = self.history_reader.read(db) if db is not None else HistoryChunk()
-                if chunk or delta.log or (delta.status, alive) != self.last_poll:
-                    self.last_poll = (delta.status, alive)
-                    self.post_message(RunPolled(delta, alive, self.translates, chunk))
-                if not chunk.more or self.closed:  # a long history comes in a few chunks
-                    break
-                delta = type(delta)(status=delta.status)
+            db = self.reader.connection()
+            chunk = HistoryChunk() if db is None else \
+                self.history_reader.overview(db) or self.history_reader.read(db)
+            if chunk or delta.log or (delta.status, alive) != self.last_poll:
+                self.last_poll = (delta.status, alive)
+                self.post_message(RunPolled(delta, alive, self.translates, chunk))
+            # A long history: its overview is on screen; every step comes next, as one chunk.
+            rest = None
+            while chunk.more and not self.closed:
+                chunk = self.history_reader.read(db)
+                rest = chunk if rest is None else rest.merged(chunk)
+            if rest:
+                self.post_message(RunPolled(type(delta)(status=delta.status), alive,
+                                            self.translates, rest))
         finally:
             self.polling = False
             if self.closed and self.reader is not None:
@@ -153,8 +158,7 @@ class DashboardScreen(Screen):
             chart = self.query_one(RunChart)
             chart.grew(cut)  # redraws only when shown
             if not chart.display:
-                self.query_one(LossSparklines).show(self.history.step_column("loss"),
-                                                    self.history.eval_column("val_loss"))
+                self.show_sparklines()
                 if chunk.samples:
                     self.query_one(SamplePanel).show(vars(chunk.samples[-1]))
             self.query_one(MetricsPanel).show(self.last_step, self.last_eval, self.chrf,
@@ -247,10 +251,14 @@ class DashboardScreen(Screen):
         self.query_one("#run-middle").display = not chart.display
         self.query_one(SamplePanel).display = not chart.display
         if not chart.display:
-            self.query_one(LossSparklines).show(self.history.step_column("loss"),
-                                                self.history.eval_column("val_loss"))
+            self.show_sparklines()
             if self.history.samples:
                 self.query_one(SamplePanel).show(vars(self.history.samples[-1]))
+
+    def show_sparklines(self) -> None:
+        counted = self.last_step["step"] if self.history.overview and self.last_step else None
+        self.query_one(LossSparklines).show(self.history.step_column("loss"),
+                                            self.history.eval_column("val_loss"), counted)
 
     def on_run_chart_compare_requested(self, _: RunChart.CompareRequested) -> None:
         compare_runs(self, self.query_one(RunChart), self.model_name)

@@ -27,12 +27,14 @@ class LossSparklines(Vertical):
             yield Sparkline([], summary_function=mean, id="val-spark")
         yield Label("", id="val-value", classes="spark-value")
 
-    def show(self, train: np.ndarray, val: np.ndarray) -> None:
+    def show(self, train: np.ndarray, val: np.ndarray, steps: int | None = None) -> None:
+        """``steps``: how many the run has made, when ``train`` is a sample of a long run."""
         # Sparkline redraws only when given a new list; a long run is first cut to a few
         # hundred means (the sparkline would average it to its width in Python).
         self.query_one("#train-spark", Sparkline).data = curves.binned_means(train, 400)
         self.query_one("#val-spark", Sparkline).data = curves.binned_means(val, 400)
         self.query_one("#train-value", Label).update(
-            f"{len(train):,} steps, now {fmt.loss(float(train[-1]) if len(train) else None)}")
+            f"{steps or len(train):,} steps, now "
+            f"{fmt.loss(float(train[-1]) if len(train) else None)}")
         self.query_one("#val-value", Label).update(
             f"{len(val):,} evals, now {fmt.loss(float(val[-1]) if len(val) else None)}")

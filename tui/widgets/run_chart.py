@@ -274,6 +274,8 @@ class RunChart(Horizontal):
                 part += (f" [{VALIDATION if i == 0 else run.colour}]•[/] val "
                          f"{fmt.compact(curves.in_unit(float(val[-1]), self.unit))}")
             parts.append(part)
+        if self.runs and self.runs[0].history.overview:
+            parts.append("[dim]reading every step…[/]")  # a sample of a long run, for now
         smoothing = f"smoothing {self.weight:g}" if self.weight else "smoothing off"
         parts.append(f"[dim]{UNIT_WORDS[self.unit]} · {smoothing}"
                      f"{' · log y' if self.log_y else ''} · x: {self.x_axis}[/]")
