@@ -29,6 +29,11 @@ BUDGET_LIMIT_WORDS = {"steps": "1,000,000,000 steps", "epochs": "1,000,000 epoch
 # The widest beam search offered: the search costs width × length decoder steps per sentence,
 # so 1,000,000 ran for minutes without a word; beyond a few dozen a wider beam rarely helps.
 MAX_BEAM = 64
+# A budget in minutes spends at most this share of its clock on evaluations (their samples and
+# checkpoints included): on a busy machine ten evaluations of a few minutes' run took most of
+# it (56 steps of the ≈ 370 promised). The trainer defers one that would go over; the estimate
+# counts the rest as training.
+EVAL_SHARE = 0.10
 
 
 @dataclass
@@ -142,7 +147,9 @@ class TrainConfig:
     minutes: float | None = None
     epochs: float | None = None
     steps: int | None = None
-    eval_every: int = 0  # steps; 0: ten times over the budget
+    # steps; 0: ten times over the budget. A minutes budget defers any that would take its
+    # evaluations past EVAL_SHARE of the clock.
+    eval_every: int = 0
     eval_per_epoch: bool = False  # evaluate at the end of every epoch (the PTB recipes do)
     sample_every: int = 0  # steps; 0: with every evaluation
     sample_length: int = 200
@@ -151,6 +158,12 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
     threads: int = 0  # CPU threads for training; 0: chosen from the free cores as it runs
+    # Training processes on this machine, data-parallel (engine.train.team); the global batch
+    # and the learning rate are these settings whatever the count, so a preset means one run.
+    nproc: int = 1
+    # The embeddings keep the weights they start with (a model continued on new text: its
+    # old tokens keep their meaning; with tied weights the output layer's weights too).
+    freeze_embeddings: bool = False
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -191,6 +204,13 @@ class TrainConfig:
         if self.threads < 0:
             raise PoetuiError("The thread count is a number of CPU threads: 1 or more, or 0 for "
                               "automatic.")
+        if isinstance(self.nproc, bool) or not isinstance(self.nproc, int) or self.nproc < 1:
+            raise PoetuiError(f"The number of training processes is a whole number of 1 or more "
+                              f"(not {self.nproc}).")
+        if self.nproc > self.batch:
+            raise PoetuiError(f"{self.nproc} training processes need a batch of at least "
+                              f"{self.nproc} (each takes its share of the batch's rows), not "
+                              f"{self.batch}; give a larger --batch or a smaller --nproc.")
         if not (self.minutes or self.epochs or self.steps):
             self.epochs = 10
 

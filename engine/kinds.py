@@ -51,7 +51,9 @@ class _LanguageKind:
 
     def forward(self, model, batch, state, device):
         """(logits (B, T, V), state) of one batch; ``state`` carries across stream windows."""
-        return model(batch.x.to(device), state)
+        from engine.nn.device import to_device
+
+        return model(to_device(batch.x, device), state)
 
     def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:
         """The sample shown while training (joined by ``separator``): a stretch of text, or a
@@ -296,7 +298,10 @@ class PairsKind:
 
     def forward(self, model, batch, state, device):
         """Teacher forcing: the whole target at once; nothing carries between batches."""
-        logits = model(batch.src.to(device), batch.src_lengths, batch.x.to(device))
+        from engine.nn.device import to_device
+
+        logits = model(to_device(batch.src, device), batch.src_lengths,
+                       to_device(batch.x, device))
         return logits, None
 
     def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:

@@ -167,6 +167,32 @@ def test_a_time_budget_is_wall_clock_time_evaluations_included(pattern_file):
     assert steps and all(abs(e.elapsed + e.eta - 3.0) < 0.05 for e in steps)
 
 
+def test_a_time_budget_spends_at_most_a_tenth_of_it_evaluating(pattern_file):
+    """Evaluations that cost many steps each, asked for every 2 steps: a minutes budget defers
+    them so that evaluating (with its sample and checkpoint) stays within EVAL_SHARE of the
+    clock, and the rest of it trains."""
+    from engine.config import EVAL_SHARE
+
+    model_dir = job.create_model(str(pattern_file), name="share", layers=1, hidden=16,
+                                 seq_len=16, batch=4, minutes=0.1, eval_every=2)
+    trainer = open_trainer(model_dir)
+    trainer.val_ids = np.tile(trainer.val_ids, 40)  # an evaluation costs tens of steps' time
+    stamped = []
+    done = trainer.run(lambda event: stamped.append((time.monotonic(), event)))
+    spans, began = [], None  # each evaluation: from "evaluating" to the next step
+    for when, event in stamped:
+        if event.kind == "state" and event.state == "evaluating":
+            began = when
+        elif event.kind == "step" and began is not None:
+            spans.append(when - began)
+            began = None
+    assert len(spans) >= 1  # evaluated within the budget, not only at its end
+    assert len(spans) < done.steps / 2 / 4  # far fewer than every 2 steps
+    # Each deferred one waits until the share holds with the last one's cost as the guess:
+    # over the run, the share, give or take the difference between two evaluations' costs.
+    assert sum(spans) <= EVAL_SHARE * done.elapsed + (max(spans) - min(spans)) + 0.05
+
+
 def test_evaluations_say_so_and_a_stop_cuts_one_short(names_file):
     """The run store learns an evaluation is running; a stop that arrives in the middle of one
     takes effect between its batches, not after it."""
@@ -194,3 +220,26 @@ def test_estimates_price_the_whole_budget(pattern_file):
     assert budget_cost(result, "steps", 100)["seconds"] == pytest.approx(100 * per_step)
     assert budget_cost(result, "epochs", 2)["steps"] == pytest.approx(2 * per_epoch)
     assert budget_cost(result, "minutes", 1)["seconds"] == pytest.approx(60)
+    # A minute trains for what its evaluations leave of it.
+    assert budget_cost(result, "minutes", 1)["steps"] == pytest.approx(54 / per_step)
+
+
+def test_the_estimate_says_when_other_work_keeps_the_cores_busy(pattern_file):
+    """Two processes spinning on the cores while the estimate is made: it says the machine is
+    busy, and how busy."""
+    import subprocess
+    import sys
+
+    from engine.train.estimate import BUSY_CORES, estimate
+
+    spin = [sys.executable, "-c", "while True: pass"]
+    spinners = [subprocess.Popen(spin) for _ in range(2)]
+    try:
+        time.sleep(0.3)
+        result = estimate(str(pattern_file), "tiny")
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    assert result["cores"] >= 1
+    assert result["busy"] is not None and result["busy"] >= BUSY_CORES

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -41,8 +42,12 @@ class PoetuiApp(App):
         Binding("question_mark", "help", "Help", show=False, id="app.help_q"),
     ]
 
-    def __init__(self, attach: str | None = None) -> None:
+    def __init__(self, attach: str | None = None, choose: list[ModelSummary] | None = None,
+                 ) -> None:
+        """``attach``: the run whose dashboard opens first; ``choose``: the live runs to pick
+        one from first (a bare `poetui attach` with several going)."""
         super().__init__()
+        self.choose_from = choose or []
         # A crash's traceback is kept for the crash log, not printed over the user's terminal
         # (run_app says in one sentence where it went).
         self.error_console = Console(file=io.StringIO(), markup=False, highlight=False,
@@ -64,6 +69,8 @@ class PoetuiApp(App):
         self.push_screen(LibraryScreen())
         if self.attach_to:
             self.open_dashboard(self.attach_to)
+        elif self.choose_from:
+            self.choose_run(self.choose_from)
         self.check_size()
 
     # -- navigation used by several screens ---------------------------------------------------
@@ -74,6 +81,15 @@ class PoetuiApp(App):
         self.watched_runs.add(name)
         self.came_from = name
         self.push_screen(DashboardScreen(name))
+
+    def choose_run(self, runs: list[ModelSummary]) -> None:
+        from tui.screens.dialogs import RunChooser
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.open_dashboard(name)
+
+        self.push_screen(RunChooser([(run.name, run_about(run)) for run in runs]), chosen)
 
     def open_desk(self, name: str, translates: bool = False, which: str = "best") -> None:
         """Write with ``name``: the writing desk, or the translate screen for a model that
@@ -145,7 +161,9 @@ class PoetuiApp(App):
         self.push_screen(QuitDialog(alive), decide)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette (ctrl+p): Textual's own entries (theme, quit, keys), then poetui's."""
+        """The palette (ctrl+p): the current screen's own keys, Textual's entries (theme,
+        quit, keys), then poetui's models."""
+        yield from screen_commands(screen)
         yield from super().get_system_commands(screen)
         yield SystemCommand("New model", "Pick a corpus and settings, then start training",
                             self.open_new_model)
@@ -200,26 +218,51 @@ class PoetuiApp(App):
                 self.pop_screen()
 
 
-def newest_running() -> str | None:
-    """The model whose training process started last, among those alive."""
-    running = store.running_models()
-    return running[0].name if running else None
+def screen_commands(screen: Screen) -> Iterable[SystemCommand]:
+    """Every key binding of ``screen`` that it would obey now, as a palette entry: what the
+    footer shows and what it leaves out for room (a key its check_action hides is left out
+    here too)."""
+    seen = {binding.action for binding in Screen.BINDINGS}  # Textual's focus and copy keys
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if active.node is not screen or not active.enabled or not binding.description \
+                or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        key = screen.app.get_key_display(binding)
+        about = f"key {key}" + (f" · {binding.tooltip}" if binding.tooltip else "")
+        yield SystemCommand(binding.description, about, partial(screen.run_action, binding.action))
+
+
+def run_about(run: ModelSummary) -> str:
+    """How a live run reads in a list of them: its state, corpus and shape."""
+    return f"{run.state.words} · {Path(run.corpus).name} · {run.size}"
 
 
 def run_app(attach: str | None = None) -> int:
-    """Open the app; ``attach`` names a run to watch ("" means the newest one running)."""
-    if attach is not None:
-        name = attach or newest_running()
-        if name is None:
+    """Open the app; ``attach`` names a run to watch ("" means the one running, or a choice
+    among them when there are several)."""
+    choose: list[ModelSummary] = []
+    if attach == "":
+        running = store.running_models()
+        if not running:
             print("poetui: no training run is in progress; start one with `poetui train` "
                   "or from the app.", file=sys.stderr)
             return 1
-        if not is_locked(store.existing(name)):
-            print(f"poetui: model '{name}' is not training right now; open `poetui` to "
-                  "train it further.", file=sys.stderr)
+        if len(running) == 1:
+            attach = running[0].name
+        elif sys.stdin.isatty() and sys.stdout.isatty():
+            attach, choose = None, running  # the app asks which
+        else:  # nobody to ask: say what there is and how to pick
+            listed = "; ".join(f"{run.name} ({run_about(run)})" for run in running)
+            print(f"poetui: {len(running)} runs are in progress: {listed}; name the one to "
+                  "watch: poetui attach NAME.", file=sys.stderr)
             return 1
-        attach = name
-    app = PoetuiApp(attach=attach)
+    elif attach is not None and not is_locked(store.existing(attach)):
+        print(f"poetui: model '{attach}' is not training right now; open `poetui` to "
+              "train it further.", file=sys.stderr)
+        return 1
+    app = PoetuiApp(attach=attach, choose=choose)
     app.run()
     if app.return_code:  # an unexpected error ended the app
         from tui.crash import crash_sentence, write_crash_log

@@ -148,7 +148,9 @@ class Sampler:
         self.vocab = vocab
         self.kind = kind
         self.recipe = recipe  # primes are read through the model's recipe, as its corpus was
-        self.stepper = Stepper(model)
+        from engine.generate.device_stepper import DeviceStepper, uses_device_stepper
+
+        self.stepper = DeviceStepper(model) if uses_device_stepper(model) else Stepper(model)
 
     def prime(self, text: str) -> Prime:
         """Encode a prime; name what the model cannot read instead of failing on it."""

@@ -62,3 +62,24 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
         stack.enter_context(torch.backends.mkldnn.flags(enabled=False))
     stack.enter_context(torch.autocast(device.type, dtype=torch.bfloat16))
     return stack
+
+
+def to_device(t: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """A batch's tensor on the training device. To a GPU through pinned (page-locked) host
+    memory and a non-blocking copy, so the copy overlaps the work already queued on the GPU;
+    elsewhere as it is."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return t.to(device)
+    return (t if t.is_pinned() else t.pin_memory()).to(device, non_blocking=True)
+
+
+def prepare(device: torch.device) -> None:
+    """Settings for training fast on ``device``. On a GPU: cuDNN's fused RNN kernels (nn.LSTM,
+    GRU and RNN use them when cuDNN is enabled and the weights are one flat buffer, as the
+    model keeps them), and TF32 for fp32 products on GPUs that have it (Ampere and later), as
+    nanoGPT sets; bf16 autocast is chosen by ``resolve_precision`` where the GPU supports it."""
+    if device.type == "cuda":
+        torch.backends.cudnn.enabled = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True

@@ -123,8 +123,11 @@ def free_cores(window: float = 0.05) -> int:
 class ThreadGovernor:
     """Chooses a training run's thread count and revises it as the machine's load changes."""
 
-    def __init__(self, requested: int, apply: Callable[[int], None]) -> None:
+    def __init__(self, requested: int, apply: Callable[[int], None], share: int = 1) -> None:
+        """``share``: the training processes of one run on this machine (``--nproc``), which
+        divide the fair share between them."""
         self.fixed = requested > 0
+        self.share = max(1, share)
         self.cores = usable_cores()
         self.apply = apply
         self.threads = 0
@@ -132,11 +135,19 @@ class ThreadGovernor:
         if self.fixed:
             # More threads than cores only wait at barriers for each other (1000 on 2 cores
             # trained 15 times slower); the CLI tells the user when it caps a request.
-            self._set(min(requested, self.cores))
+            self._set(min(requested, max(1, self.cores // self.share)))
         else:
             time.sleep(MEASURE_SECONDS)
-            self._set(fair_share(self.cores, self.meter.others()))
+            self._set(self._fair())
         self._next = time.monotonic() + RECHECK_SECONDS
+
+    def _fair(self) -> int:
+        """The fair share of the cores, divided among the run's processes. The others of the
+        run count as other work in the meter; they do about what this one does, so that much
+        is given back before dividing."""
+        own = self.threads if self.threads else 1
+        others = max(0.0, self.meter.others() - (self.share - 1) * own)
+        return max(1, fair_share(self.cores, others) // self.share)
 
     def _set(self, threads: int) -> None:
         if threads != self.threads:
@@ -149,5 +160,5 @@ class ThreadGovernor:
             return False
         self._next = time.monotonic() + RECHECK_SECONDS
         before = self.threads
-        self._set(fair_share(self.cores, self.meter.others()))
+        self._set(self._fair())
         return self.threads != before

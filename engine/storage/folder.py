@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 META = "model.json"
 VOCAB = "vocab.json"
+START = "start.safetensors"  # a continued model's first weights: those of the model it came from
 
 
 class RunState(StrEnum):
@@ -122,6 +123,7 @@ class ModelFolder:
         self.name = path.name
         self._meta: dict | None = None
         self.damage: str | None = None  # the sentence for a damaged folder
+        self._vocab: dict | None = None
         try:
             self._meta = _checked(read_json(path / META))
         except (PoetuiError, ValueError, TypeError) as exc:
@@ -129,6 +131,16 @@ class ModelFolder:
                            f"({_why(exc)}), so the model is damaged and cannot be trained or "
                            f"written with; delete it with `poetui models rm {self.name}` (its "
                            f"checkpoints stay in {path / 'ckpt'} until then).")
+
+    @classmethod
+    def received(cls, path: Path, meta: dict, vocab: dict) -> ModelFolder:
+        """A model's settings and vocabulary as the lead of a data-parallel run sent them to a
+        process that may be on another machine, without the folder: read-only, never written."""
+        folder = cls.__new__(cls)
+        folder.path, folder.name, folder.damage = path, path.name, None
+        folder._meta = _checked(meta)
+        folder._vocab = vocab
+        return folder
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -188,6 +200,18 @@ class ModelFolder:
         return self.meta["model"]["vocab_size"]
 
     @property
+    def origin(self) -> dict | None:
+        """What a continued model came from (``model``, ``step``, ``checkpoint``,
+        ``vocab_size``, ``corpus``), or None for a model trained from scratch."""
+        origin = self.meta.get("from")
+        return dict(origin) if origin else None
+
+    @property
+    def start_weights(self) -> Path | None:
+        """The weights a continued model starts from, before its first checkpoint."""
+        return self.path / START if self.meta.get("from") else None
+
+    @property
     def model_settings(self) -> dict:
         return dict(self.meta["model"])
 
@@ -205,6 +229,8 @@ class ModelFolder:
         from engine.data.tokenizer import Vocab
 
         try:
+            if getattr(self, "_vocab", None) is not None:
+                return Vocab.from_json(self._vocab)  # received from the lead of a run
             return Vocab.load(self.path / VOCAB)
         except (OSError, ValueError, KeyError, TypeError):
             raise PoetuiError(
@@ -289,6 +315,12 @@ def _checked(meta: object) -> dict:
                        ("parameters", int), ("created", (int, float))):
         if key in meta and not isinstance(meta[key], types):
             raise ValueError(f"its {key} is malformed")
+    origin = meta.get("from")
+    if origin is not None and not (isinstance(origin, dict)
+                                   and isinstance(origin.get("model"), str)
+                                   and isinstance(origin.get("step"), int)
+                                   and isinstance(origin.get("vocab_size"), int)):
+        raise ValueError("its origin (the model it was continued from) is malformed")
     if meta.get("level", "char") not in LEVELS:
         raise ValueError("its level is malformed")
     for key in ("model", "train"):

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import time
 
-from engine.config import ModelConfig, count_parameters
+from engine.config import EVAL_SHARE, ModelConfig, count_parameters
+from engine.nn.threads import LoadMeter, usable_cores
 from engine.train.job import plan
 
 # The first steps warm up (oneDNN builds its kernels): the fastest of the later ones is the
 # figure; two alone gave estimates 15× apart on a busy machine.
 PROBE_STEPS = 5
+# Other work using this many of our cores while the estimate is made: the machine is busy, and
+# the figure (the fastest probe step) is what training gets only if the load goes away.
+BUSY_CORES = 0.5
 
 
 def estimate(corpus_spec: str | None, preset: str | None = None, probe: bool = True,
              **overrides) -> dict:
-    """{parameters, vocab_size, steps_per_epoch, seconds_per_step, seconds_per_epoch}."""
+    """{parameters, vocab_size, steps_per_epoch, seconds_per_step, seconds_per_epoch,
+    cores, busy}: ``busy`` is how many of the ``cores`` other processes kept busy meanwhile
+    when that is BUSY_CORES or more (else None)."""
+    meter = LoadMeter()  # over the whole estimate: reading the corpus, then the probe
     p = plan(corpus_spec, preset, **overrides)
     vocab, model_cfg, train_cfg = p.vocab, p.model, p.train
     batches = p.corpus.kind.train_batches(p.train_ids, vocab, train_cfg)
@@ -32,6 +39,9 @@ def estimate(corpus_spec: str | None, preset: str | None = None, probe: bool = T
         seconds = _probe(model_cfg, p.corpus.kind, batch)
         result["seconds_per_step"] = seconds
         result["seconds_per_epoch"] = seconds * len(batches)
+    others = meter.others()
+    result["cores"] = usable_cores()
+    result["busy"] = round(others, 1) if others >= BUSY_CORES else None
     return result
 
 
@@ -41,9 +51,11 @@ def budget_cost(estimate: dict, unit: str, amount: float) -> dict | None:
     per_step, steps_per_epoch = estimate.get("seconds_per_step"), estimate["steps_per_epoch"]
     if not per_step or not steps_per_epoch:
         return None
+    # A minutes budget trains for what its evaluations leave of it (at most EVAL_SHARE).
     steps = {"steps": amount, "epochs": amount * steps_per_epoch,
-             "minutes": amount * 60 / per_step}[unit]
-    return {"seconds": steps * per_step, "steps": steps, "epochs": steps / steps_per_epoch}
+             "minutes": amount * 60 * (1 - EVAL_SHARE) / per_step}[unit]
+    seconds = amount * 60 if unit == "minutes" else steps * per_step
+    return {"seconds": seconds, "steps": steps, "epochs": steps / steps_per_epoch}
 
 
 def _probe(config: ModelConfig, kind, batch) -> float:

@@ -159,11 +159,20 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
         "parameters": count_parameters(model),
         "vocab_size": len(vocab),
     }
+    return make_folder(name, meta, vocab)
+
+
+def make_folder(name: str, meta: dict, vocab: Vocab, copies: dict[str, Path] | None = None,
+                ) -> Path:
+    """Write a new model's folder: its settings, its vocabulary and ``copies`` (a name in
+    the folder → the file copied there), under a hidden name renamed into place whole."""
     path = store.model_path(name)
     tmp = path.with_name(f".{name}.{os.getpid()}.new")
     try:
         tmp.mkdir(parents=True)
         vocab.save(tmp / "vocab.json")
+        for inside, source in (copies or {}).items():
+            shutil.copyfile(source, tmp / inside)
         write_settings(tmp, meta)
         os.rename(tmp, path)  # fails if the name was taken meanwhile
     except OSError as exc:

@@ -23,7 +23,7 @@ from typing import TypeVar
 import torch
 import torch.nn.functional as F
 
-from engine.config import TrainConfig
+from engine.config import EVAL_SHARE, TrainConfig
 from engine.data.batching import IGNORE, Batch
 from engine.data.tokenizer import Vocab
 from engine.errors import PoetuiError
@@ -40,10 +40,11 @@ from engine.events import (
 from engine.generate.novelty import Novelty
 from engine.kinds import Kind
 from engine.nn.averaging import WeightAverage
-from engine.nn.device import autocast
+from engine.nn.device import autocast, to_device
 from engine.nn.model import LanguageModel, detach_state
 from engine.storage import checkpoint
 from engine.train.evaluate import validation_loss
+from engine.train.world import STEP, WAIT
 
 Emit = Callable[[Event], None]
 T = TypeVar("T")
@@ -93,11 +94,29 @@ class Trainer:
         self._at_once: AtOnce = _whole
         self._last_poll = 0.0
         self._loss: float | None = None  # the last step's
+        self.team = None  # the processes of a data-parallel run (engine.train.team)
+        self._recent: deque[tuple[int, float]] = deque(maxlen=20)  # (tokens, seconds)
+        self.net: torch.nn.Module = model  # what a step runs: the model, or its DDP wrapper
 
     # -- set-up ------------------------------------------------------------------------------
 
+    def join(self, team) -> None:
+        """Train as one process of ``team``: steps through DDP, on this process's rows."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        self.team = team
+        ids = [self.device.index or 0] if self.device.type == "cuda" else None
+        self.net = DistributedDataParallel(self.model, device_ids=ids)
+        if not team.lead:
+            self.average = None  # only the lead evaluates and saves
+
     def _make_optimizer(self) -> torch.optim.Optimizer:
-        cfg, params = self.config, self.model.parameters()
+        cfg = self.config
+        if cfg.freeze_embeddings:
+            for name, p in self.model.named_parameters():
+                if name.split(".")[0].endswith("embedding"):
+                    p.requires_grad_(False)
+        params = [p for p in self.model.parameters() if p.requires_grad]
         if cfg.optimizer == "sgd":
             return torch.optim.SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         if cfg.optimizer == "rmsprop":  # Keras' RMSprop: rho 0.9, epsilon 1e-7
@@ -207,11 +226,17 @@ class Trainer:
         self._at_once = at_once or _whole
         self._next_eval = (math.floor(self.progress() * 10) + 1) / 10
         self._next_checkpoint = self.wall + self.config.checkpoint_minutes * 60
+        # Seconds of this run's clock spent evaluating, the last evaluation's cost, and an
+        # evaluation that fell due but waits for its share of the clock (minutes budgets).
+        self._eval_seconds = self._eval_cost = 0.0
+        self._eval_owed = False
         self._recent: deque[tuple[int, float]] = deque(maxlen=20)  # (tokens, seconds)
         self._last_poll = time.monotonic()
         self._loss: float | None = None
         self._start_clock()
         emit(StateEvent("training"))
+        if self.team is not None:
+            self.team.send_state(self)  # every process starts from these weights
         try:
             while True:
                 batches = self._batches()
@@ -220,7 +245,7 @@ class Trainer:
                         self._take_commands(emit)
                         if self.stopping:
                             break
-                        event = self._train_step(next(batches))
+                        event = self.train_step(next(batches))
                         emit(event)
                         self._side_jobs(event.progress, emit)
                     return self._finish(emit)
@@ -241,11 +266,17 @@ class Trainer:
         before = self.lr_scale
         self.restore()
         self.lr_scale = min(before, self.lr_scale) / 2
+        if self.team is not None:
+            self.team.send_state(self)
         self._next_eval = (math.floor(self.progress() * 10) + 1) / 10
         self._next_checkpoint = self.wall + self.config.checkpoint_minutes * 60
         emit(RewindEvent(self.step, f"The loss diverged; training went back to step "
                                     f"{self.step} with the learning rate halved."))
         emit(StateEvent("training"))
+
+    def batches_from_here(self) -> Iterator[Batch]:
+        """The batches from where the run stands (a follower of a data-parallel run)."""
+        return self._batches()
 
     def _batches(self) -> Iterator[Batch]:
         """Batches from where the run stands, across epochs for as long as it asks."""
@@ -262,14 +293,22 @@ class Trainer:
         if control is None or time.monotonic() - self._last_poll < self.poll_interval:
             return self.stopping
         self._last_poll = time.monotonic()
+        self._heartbeat()
         self._obey(control(), emit)
         if self.paused:
             self._stop_clock()  # a pause is not part of any budget
             while self.paused and not self.stopping:
                 time.sleep(0.2)
+                self._heartbeat()
                 self._obey(control(), emit)
             self._start_clock()
         return self.stopping
+
+    def _heartbeat(self) -> None:
+        """Followers wait on the lead while it evaluates, samples or is paused: tell them it
+        is still there."""
+        if self.team is not None:
+            self.team.order(WAIT)
 
     def _obey(self, commands: list[str], emit: Emit) -> None:
         for command in commands:
@@ -286,19 +325,25 @@ class Trainer:
             elif command == "sample":
                 self.sample(emit)
 
-    def _train_step(self, batch: Batch) -> StepEvent:
+    def train_step(self, batch: Batch, lr: float | None = None) -> StepEvent:
+        """One optimiser step on ``batch`` (the global batch: in a data-parallel run, this
+        process trains on its rows); ``lr`` is the lead's, for a follower."""
         cfg, model, optimizer = self.config, self.model, self.optimizer
         started = time.perf_counter()
-        lr = self.learning_rate()
+        lr = self.learning_rate() if lr is None else lr
         for group in optimizer.param_groups:
             group["lr"] = lr
-        y = batch.y.to(self.device)
         state = self.carried if batch.carry else None
-        with autocast(self.device, self.precision):
-            logits, state = self.kind.forward(model, batch, state, self.device)
-        loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=IGNORE)
         optimizer.zero_grad(set_to_none=True)
-        (loss * batch.tokens / len(y) if cfg.loss_sum else loss).backward()
+        if self.team is None:
+            y = to_device(batch.y, self.device)
+            with autocast(self.device, self.precision):
+                logits, state = self.kind.forward(model, batch, state, self.device)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
+                                   ignore_index=IGNORE)
+            (loss * batch.tokens / len(y) if cfg.loss_sum else loss).backward()
+        else:
+            loss, state = self._team_loss(batch, state, lr)
         if cfg.clip_mode == "norm":
             grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip))
         else:
@@ -309,7 +354,7 @@ class Trainer:
         if self.average:
             self.average.update(model)
         self.carried = detach_state(state)
-        self._loss = loss.item()
+        self._loss = loss.item() if isinstance(loss, torch.Tensor) else loss
         if not self._loss <= self.loss_ceiling:  # NaN fails this too
             raise Diverged
         duration = time.perf_counter() - started
@@ -325,9 +370,29 @@ class Trainer:
                          progress, self._loss, lr, grad_norm, tps, self.wall,
                          self.eta(progress), self.tokens_seen)
 
+    def _team_loss(self, batch: Batch, state, lr: float) -> tuple[float, object]:
+        """Forward and backward of this process's rows: (the global batch's loss, the state).
+
+        DDP averages the gradients of the N processes, so each differentiates its rows' summed
+        loss × N / (the global batch's tokens, or rows for ``loss_sum``): the average is then
+        the gradient of the global batch's loss, as one process would have it."""
+        team = self.team
+        if team.lead:
+            team.order(STEP, lr)
+        part, weight = team.share(batch)
+        y = to_device(part.y, self.device)
+        with autocast(self.device, self.precision):
+            logits, state = self.kind.forward(self.net, part, state, self.device)
+        summed = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
+                                 ignore_index=IGNORE, reduction="sum") * weight
+        per = len(batch.y) if self.config.loss_sum else batch.tokens
+        (summed * team.size / per).backward()
+        return team.total(summed) / batch.tokens, state
+
     def _side_jobs(self, progress: float, emit: Emit) -> None:
-        """Evaluate (ten times over the budget, or every eval_every steps), sample, and keep a
-        latest checkpoint at least every checkpoint_minutes of training."""
+        """Evaluate (ten times over the budget, or every eval_every steps; a minutes budget
+        defers one that would take its evaluating past EVAL_SHARE of the clock), sample, and
+        keep a latest checkpoint at least every checkpoint_minutes of training."""
         cfg = self.config
         if cfg.eval_per_epoch:
             due_eval = self.position == len(self.batches) and progress < 1.0
@@ -336,17 +401,30 @@ class Trainer:
         else:
             due_eval = self._next_eval <= progress < 1.0
         checkpoint_due = self.wall >= self._next_checkpoint
-        if due_eval:
+        self._eval_owed = self._eval_owed or due_eval
+        if self._eval_owed and progress < 1.0 and self._eval_fits():
+            self._eval_owed = False
             self._next_eval = (math.floor(progress * 10) + 1) / 10
+            started = self.wall
             self.evaluate(emit)  # saves a checkpoint too
             if not cfg.sample_every and not self.stopping:
                 self.sample(emit)
+            self._eval_cost = self.wall - started
+            self._eval_seconds += self._eval_cost
         elif checkpoint_due:
             self.save(emit, ("latest",))
         if checkpoint_due:
             self._next_checkpoint = self.wall + cfg.checkpoint_minutes * 60
         if cfg.sample_every and self.step % cfg.sample_every == 0 and not self.stopping:
             self.sample(emit)
+
+    def _eval_fits(self) -> bool:
+        """Whether an evaluation now keeps a minutes budget's evaluating within EVAL_SHARE of
+        the clock so far (the last one's cost is what the next is taken to cost). Step and
+        epoch budgets evaluate when due: there, evaluating costs time but no training."""
+        if not self.config.minutes:
+            return True
+        return self._eval_seconds + self._eval_cost <= EVAL_SHARE * self.wall
 
     def _finish(self, emit: Emit) -> DoneEvent:
         # Asked to stop: checkpoint and go, at once; the last evaluation stands.
@@ -440,6 +518,8 @@ class Trainer:
         if not all(bool(torch.isfinite(p).all()) for m in models for p in m.parameters()):
             raise Diverged
         carried = self.carried
+        if self.team is not None:
+            carried = self.team.gather_carried(carried)  # every process's streams
         if carried is not None:
             carried = [t.detach().cpu().float() for t in
                        (carried if isinstance(carried, tuple) else (carried,))]

@@ -25,7 +25,7 @@ from engine.errors import PoetuiError, write_failure
 from engine.events import DoneEvent, ErrorEvent, Event
 from engine.files import read_json
 from engine.storage import pointers, store
-from engine.storage.folder import KeptSettings
+from engine.storage.folder import KeptSettings, ModelFolder
 from engine.storage.runlock import RunLock
 from engine.storage.runstore import RunWriter
 
@@ -105,6 +105,7 @@ def _train(model_dir: Path, writer: RunWriter, listener: Callable[[Event], None]
             listener(event)
 
     governor: ThreadGovernor | None = None
+    parts = None
 
     def control() -> list[str]:
         commands = writer.take_commands()
@@ -114,13 +115,31 @@ def _train(model_dir: Path, writer: RunWriter, listener: Callable[[Event], None]
             writer.set_status(threads=governor.threads)
         return commands
 
+    team = None
+    world = None
+    followers: list = []  # processes started for this run, stopped with it
+
     def start_up():
+        nonlocal team, world
         import torch
 
+        from engine.train import team as teams
+        from engine.train import world as worlds
         from engine.train.assemble import open_trainer  # PyTorch loads here, not at the CLI's start
 
+        world = worlds.world_from_env()  # torchrun's; else --nproc on this machine
+        nproc = ModelFolder(model_dir).train_config().nproc
+        if world is None and nproc > 1:
+            # Started first: they load PyTorch and the corpus while this process does.
+            followers.extend(worlds.start_followers(model_dir, nproc))
+            world = worlds.world_from_env()
         trainer = open_trainer(model_dir)
-        return trainer, ThreadGovernor(trainer.config.threads, torch.set_num_threads)
+        if world is not None:
+            team = teams.Team(world, followers)
+            team.send_settings(trainer_settings(model_dir), trainer.vocab.to_json())
+            trainer.join(team)
+        share = world.local_size if world is not None else 1
+        return trainer, ThreadGovernor(trainer.config.threads, torch.set_num_threads, share)
 
     try:
         writer.set_status(state="starting", pid=os.getpid(), message="")
@@ -140,8 +159,16 @@ def _train(model_dir: Path, writer: RunWriter, listener: Callable[[Event], None]
         writer.truncate_after(trainer.step, old_commands=False)
         writer.set_status(total=trainer.config.budget_text(), resumed_from=trainer.step,
                           precision=trainer.precision, device=str(trainer.device),
-                          threads=governor.threads)
+                          threads=governor.threads,
+                          processes=world.size if world is not None else 1)
         return trainer.run(emit, control, at_once)
+    except RuntimeError:
+        if team is None:
+            raise
+        # A lost process shows as a failed collective (gloo: the connection closed).
+        message = _lost_sentence(model_dir, team.lost(), trainer.step if parts else 0)
+        _try_emit(emit, ErrorEvent(message))
+        raise PoetuiError(message) from None
     except PoetuiError as exc:
         _try_emit(emit, ErrorEvent(str(exc)))
         raise
@@ -159,6 +186,29 @@ def _train(model_dir: Path, writer: RunWriter, listener: Callable[[Event], None]
         if listener is not None:
             listener(ErrorEvent(message))
         raise PoetuiError(message) from None
+    finally:
+        if team is not None:
+            team.close()
+        elif followers:  # the run ended before they joined it
+            from engine.train.world import forget_world
+
+            for process in followers:
+                process.kill()
+                process.wait()
+            forget_world()
+
+
+def trainer_settings(model_dir: Path) -> dict:
+    """The model's settings, for the other processes of a data-parallel run."""
+    return ModelFolder(model_dir).meta
+
+
+def _lost_sentence(model_dir: Path, who: str, step: int) -> str:
+    latest = _latest(model_dir)
+    kept = (f"its last checkpoint (step {latest['step']:,}) is kept" if latest
+            else "nothing had been saved yet")
+    return (f"The run of '{model_dir.name}' stopped at step {step:,} because {who}; {kept}. "
+            f"Resume with `poetui train --resume --name {model_dir.name}` (with any --nproc).")
 
 
 def _stopped_early(model_dir: Path) -> DoneEvent:

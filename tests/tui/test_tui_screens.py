@@ -153,8 +153,10 @@ async def test_footers_keep_the_keys_needed_most(pattern_file: Path) -> None:
         await wait_for(pilot, lambda: app.screen.polled)  # its first poll in, on a busy machine
         await pilot.pause()
         footer = screen_lines(app)[-1]
-        for key in ("p Pause", "s Stop", "d Detach", "w Write", "f1 Help"):
+        # The run is done: its footer offers what can be done with it, not pause or stop.
+        for key in ("d Detach", "w Write", "l Chart", "f1 Help"):
             assert key in footer
+        assert "Pause" not in footer and "Stop" not in footer
 
 
 # -- dashboard ----------------------------------------------------------------------------------

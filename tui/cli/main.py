@@ -105,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, help="CPU threads to train with, at most the usable "
                    "cores (default: the cores other work leaves free, checked as it trains)")
     t.add_argument("--resume", action="store_true", help="continue training --name")
+    t.add_argument("--from", dest="from_model", metavar="MODEL",
+                   help="continue MODEL on the text CORPUS as a new model (--name): its "
+                        "recipe and shape kept, new characters or words added")
+    t.add_argument("--freeze-embeddings", action="store_true", default=None,
+                   help="the embeddings keep their starting weights (with --from: old "
+                        "tokens keep their meaning)")
+    t.add_argument("--nproc", type=int, metavar="N",
+                   help="N data-parallel training processes on this machine (default 1; "
+                        "see docs/scale.md for several machines)")
     t.add_argument("--detach", action="store_true", help="train in the background; "
                    "`poetui attach` shows it")
     t.add_argument("--checkpoint-minutes", type=float, help="save the latest checkpoint at "
@@ -174,7 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fetch: download afresh even if it is already here")
 
     a = sub.add_parser("attach", help="open the live dashboard of a run in progress")
-    a.add_argument("run", nargs="?", help="the model being trained (default: the newest run)")
+    a.add_argument("run", nargs="?", help="the model being trained (default: the one "
+                   "running; with several, you choose)")
+
+    sv = sub.add_parser("serve", help="serve the app to a web browser (each tab one more viewer)",
+                        description="Serve the app to a browser through textual-serve. The page "
+                        "has no login: it binds to 127.0.0.1 unless --host says otherwise; to "
+                        "watch from another machine, forward the port over SSH.")
+    sv.add_argument("--host", default="127.0.0.1", help="the address to listen on "
+                    "(default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     return parser
 
 
@@ -182,23 +200,46 @@ TRAIN_OPTIONS = ("kind", "level", "min_freq", "max_vocab", "cell", "layers", "hi
                  "dropout", "tie_weights", "reverse", "bidirectional", "attention", "seq_len",
                  "batch", "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
-                 "device", "precision", "threads", "checkpoint_minutes")
+                 "device", "precision", "threads", "checkpoint_minutes", "nproc",
+                 "freeze_embeddings")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.storage import store
     from engine.train import job
     from engine.train.worker import StopSignals, run_training
+    from engine.train.world import world_from_env
 
+    world = world_from_env()
+    if world is not None and not world.lead:
+        # Started by torchrun beside the lead (rank 0): train as it says, write nothing.
+        from engine.train.follower import follow_run
+
+        if args.name is None:
+            raise PoetuiError("Under torchrun every process needs the model's --name.")
+        follow_run(args.name)
+        return 0
     overrides = {k: getattr(args, k) for k in TRAIN_OPTIONS}
     if args.preset is not None:
         preset_named(args.preset)  # a typo is one sentence, before any download
     changes = None
+    if args.resume and args.from_model is not None:
+        raise PoetuiError("--from makes a new model from another and --resume goes on with one "
+                          "already made; use one of them.")
     if args.resume:
         if args.name is None:
             raise PoetuiError("--resume needs --name to say which model to continue.")
         job.resumed_settings(args.name, overrides)  # checked now, written under the run's lock
         model_dir, changes = store.existing(args.name), overrides
+    elif args.from_model is not None:
+        from engine.train.continuation import continue_model
+        from tui.cli.download_bar import ensure_downloaded
+
+        if args.preset is not None:
+            raise PoetuiError("--preset cannot go with --from: a continued model keeps the "
+                              "settings of the model it comes from; leave it out.")
+        ensure_downloaded(args.corpus)
+        model_dir = continue_model(args.corpus, args.from_model, args.name, **overrides)
     else:
         from tui.cli.download_bar import ensure_downloaded
 
@@ -426,7 +467,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         info = m.to_json()
         if not folder.damaged:
             info.update(preset=folder.preset, train=folder.train_settings,
-                        model=folder.model_settings)
+                        model=folder.model_settings, origin=folder.origin)
         if args.json:
             print(json.dumps(info))
         else:
@@ -460,6 +501,7 @@ def _info_table(folder):
     from rich.table import Table
 
     from tui.widgets import format as fmt
+    from tui.widgets.format import origin_words
 
     m = folder.summary()
     table = Table(box=None, show_header=False, pad_edge=False)
@@ -472,7 +514,9 @@ def _info_table(folder):
         rows = [
             ("name", m.name), ("corpus", f"{m.corpus} ({m.kind})"),
             ("model", f"{m.size}, {m.level} level, {m.parameters:,} parameters"),
-            ("preset", folder.preset or fmt.DASH), ("steps", f"{m.steps:,}"),
+            ("preset", folder.preset or fmt.DASH),
+            *([("from", origin_words(folder.origin))] if folder.origin else []),
+            ("steps", f"{m.steps:,}"),
             ("best val loss", fmt.loss(m.best_val_loss)),
             *([("held-out chrF", fmt.loss(m.chrf))] if m.translates else []),
             ("last trained", fmt.when(m.last_trained) if m.last_trained else "never"),
@@ -500,11 +544,18 @@ def cmd_attach(args: argparse.Namespace) -> int:
     return run_app(attach=args.run or "")
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tui.cli.serve import serve
+
+    return serve(args.host, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval,
                 "translate": cmd_translate,
-                "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach}
+                "models": cmd_models, "corpus": cmd_corpus, "attach": cmd_attach,
+                "serve": cmd_serve}
     try:
         if args.command is None:
             from tui.app import run_app

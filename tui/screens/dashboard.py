@@ -143,6 +143,7 @@ class DashboardScreen(Screen):
 
     def on_run_polled(self, message: RunPolled) -> None:
         delta = message.delta
+        was_live = self.state.live
         self.alive, self.polled = message.alive, True
         self.translating = message.translates
         self.status = delta.status
@@ -165,6 +166,14 @@ class DashboardScreen(Screen):
                                                self.translating)
             self.query_one(RunProgress).show(self.last_step)
             self.show_status()
+        if self.state.live != was_live:
+            self.refresh_bindings()  # the run's own keys come and go with it (check_action)
+
+    # Keys that only a live run obeys: a finished run's footer and palette do not offer them.
+    RUN_ACTIONS = frozenset({"pause", "stop", "checkpoint", "sample"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.state.live or action not in self.RUN_ACTIONS
 
     @property
     def chrf(self) -> float | None:
@@ -185,24 +194,33 @@ class DashboardScreen(Screen):
         shown = "[reverse] evaluating… [/reverse]" if state is RunState.EVALUATING \
             else f"[b]{state.words}[/b]"
         parts = [f"[b]{self.model_name}[/b]", shown]
-        if self.status.get("total"):
-            parts.append(f"budget {self.status['total']}")
-        if self.status.get("device"):
-            parts.append(self.status["device"])
-        threads = self.status.get("threads")
-        if threads:
-            parts.append(f"{threads} thread{'' if threads == '1' else 's'}")
-        if state is RunState.ERROR and self.status.get("message"):
+        # What matters now comes before the run's fixed facts, which an 80-column line cuts.
+        failed = state is RunState.ERROR and self.status.get("message")
+        if failed:
             parts.append(escape(self.status["message"]))
         elif not state.live:
             parts.append("w: write with it · d: library")
         elif self.last_log and time.time() - self.last_log["time"] < MESSAGE_SECONDS:
             parts.append(escape(self.last_log["message"]))
-        # The line wraps (up to three rows), so an error sentence is read whole.
+        if self.status.get("total"):
+            parts.append(f"budget {self.status['total']}")
+        if self.status.get("device"):
+            parts.append(self.status["device"])
+        threads = self.status.get("threads")
+        processes = self.status.get("processes", "1")
+        if processes != "1":  # data-parallel: tok/s is all the processes' together
+            parts.append(f"{processes} processes × {threads or '?'} "
+                         f"thread{'' if threads == '1' else 's'}")
+        elif threads:
+            parts.append(f"{threads} thread{'' if threads == '1' else 's'}")
+        # One row that ends in … when it is too long, so the panels below stay put; an error
+        # sentence wraps (up to three rows) so it is read whole.
+        line = self.query_one("#run-status", Static)
+        line.set_class(not failed, "-one-line")
         text = " · ".join(parts)
         if text != self.shown_status:  # the clock calls often; repaint only on a change
             self.shown_status = text
-            self.query_one("#run-status", Static).update(text)
+            line.update(text)
 
     # -- commands -------------------------------------------------------------------------------
 

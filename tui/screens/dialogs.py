@@ -1,4 +1,5 @@
-"""Small modal dialogs: confirm, ask for a line of text, show information, quit with a run."""
+"""Small modal dialogs: confirm, ask for a line of text, show information, quit with a run,
+choose a run to watch."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -107,6 +109,43 @@ class QuitDialog(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_choose(self, choice: str | None) -> None:
+        self.dismiss(choice)
+
+
+class RunChooser(ModalScreen[str | None]):
+    """`poetui attach` with several runs going: which one to watch (enter, or its number);
+    escape leaves the choice to the library."""
+
+    BINDINGS = [
+        Binding("escape", "choose(None)", "Library", id="runs.cancel"),
+        *(Binding(str(n), f"pick({n - 1})", str(n), show=False, id=f"runs.pick{n}")
+          for n in range(1, 10)),
+    ]
+
+    def __init__(self, runs: list[tuple[str, str]]) -> None:
+        """``runs``: (name, what to say of it), the newest first."""
+        super().__init__()
+        self.runs = runs
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"{len(self.runs)} runs are training. Which one do you want to "
+                         "watch?", classes="dialog-text")
+            yield OptionList(*(Option(f"{n}. {name} · {about}" if n < 10 else
+                                      f"{name} · {about}", id=name)
+                               for n, (name, about) in enumerate(self.runs, 1)),
+                             id="run-choices")
+            yield Static("enter or a number: watch it · escape: the library",
+                         classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_pick(self, index: int) -> None:
+        if index < len(self.runs):
+            self.dismiss(self.runs[index][0])
 
     def action_choose(self, choice: str | None) -> None:
         self.dismiss(choice)

@@ -298,6 +298,7 @@ class LibraryScreen(Screen):
             ("corpus", f"{m.corpus} ({m.kind}, {m.level} level)"),
             ("model", f"{m.size}, {m.parameters:,} parameters"),
             ("preset", folder.preset or fmt.DASH),
+            *([("from", fmt.origin_words(folder.origin))] if folder.origin else []),
             ("steps", f"{m.steps:,}"),
             ("best val loss", fmt.loss(m.best_val_loss)),
             *([("held-out chrF", fmt.loss(m.chrf))] if m.translates else []),

@@ -39,6 +39,7 @@ ADVANCED = [
     ("lr", "learn rate", "number"),
     ("threads", "threads", "integer"),
 ]
+FIELDS = {field for field, _, _ in ADVANCED}
 # What a setting is when neither the preset nor the user gives it: the settings' own defaults.
 DEFAULTS = {f.name: f.default for f in (*fields(ModelConfig), *fields(TrainConfig))}
 
@@ -111,8 +112,14 @@ class NewModelScreen(Screen):
                 yield _row("budget in", Select([(b, b) for b in BUDGETS], value="minutes",
                                                allow_blank=False, compact=True,
                                                id="budget-unit"))
+                # What a budget changes of the preset's model (its tiers), said where it does.
+                yield Static("", id="budget-note", classes="field-note")
                 yield _row("name", Input(placeholder="made from the corpus", compact=True,
                                          id="name"))
+                # A model of the library to continue on this corpus (its shape and recipe
+                # kept); filled in from a thread once the library has been read.
+                yield _row("start from", Select([], prompt="new weights", compact=True,
+                                                id="start-from"))
                 yield Button("Create and train (ctrl+s)", variant="primary", id="create")
             with Vertical(id="new-side"):
                 yield CorpusReport(id="corpus-report")
@@ -125,6 +132,15 @@ class NewModelScreen(Screen):
         self.show_preset()
         self.query_one("#corpus-choice").focus()
         self.schedule_check()
+        self.read_library()
+
+    @work(thread=True, exclusive=True, group="library")
+    def read_library(self) -> None:
+        from engine.storage import store
+
+        names = [m.name for m in store.list_models() if m.steps > 0]
+        self.app.call_from_thread(
+            self.query_one("#start-from", Select).set_options, [(n, n) for n in names])
 
     # -- reading the form ---------------------------------------------------------------------
 
@@ -205,6 +221,28 @@ class NewModelScreen(Screen):
         preset_unit, amount = self.preset_budget()
         self.query_one("#budget", Input).placeholder = (
             f"{amount:g} {unit}" if unit == preset_unit else f"number of {unit}")
+        self.show_budget_note(preset, settings, overrides)
+
+    def show_budget_note(self, preset: str, settings: dict, overrides: dict) -> None:
+        """Say which of the preset's settings the budget changed (a time budget picks one of
+        its tiers), so no field changes behind the user's back."""
+        own = resolve_settings(preset, {"level": overrides.get("level", "char")})[1]
+        changed = [f"{label} {_placeholder(field, own.get(field, DEFAULTS.get(field)))} → "
+                   f"{_placeholder(field, settings.get(field, DEFAULTS.get(field)))}"
+                   for field, label, _ in ADVANCED
+                   if field not in overrides
+                   and own.get(field, DEFAULTS.get(field)) != settings.get(field,
+                                                                         DEFAULTS.get(field))]
+        note = self.query_one("#budget-note", Static)
+        try:
+            unit, amount, _ = self.budget()
+        except PoetuiError:
+            changed = []  # a malformed budget changes nothing yet (the cost panel says why)
+        note.display = bool(changed)
+        if changed:
+            note.update(f"A budget of {fmt.count(amount, unit, 'g')} changes the {preset} "
+                        f"preset's model: {', '.join(changed)} (type a value above to keep "
+                        "your own).")
 
     # -- checking as you type -----------------------------------------------------------------
 
@@ -212,8 +250,8 @@ class NewModelScreen(Screen):
         if event.input.id == "path" and event.value.strip():
             # Typing a path means the corpus is that file.
             self.query_one("#corpus-choice", Select).value = FILE
-        if event.input.id == "budget":
-            self.show_placeholders()
+        if event.input.id == "budget" or event.input.id in FIELDS:
+            self.show_placeholders()  # and the budget's note, which leaves typed values out
         self.schedule_check()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -246,6 +284,10 @@ class NewModelScreen(Screen):
         self.corpus_ok = False
         self._checked_spec = spec or None
         self.refresh_bindings()  # ctrl+f shows for a card still to download
+        # Another corpus: the last figures were not for it, so none until this one checks out
+        # (while a path is typed, the file at a half-typed path is not the one meant).
+        self._estimate_key = None
+        self.query_one(EstimateReport).clear("")
         report = self.query_one(CorpusReport)
         if not spec:
             report.show(None, "Type the path of a UTF-8 text file, or choose a corpus above.")
@@ -398,15 +440,26 @@ class NewModelScreen(Screen):
             return
         name = self.query_one("#name", Input).value.strip() or None
         preset = self.query_one("#preset", Select).value
+        origin = self.query_one("#start-from", Select).value
         self.notify("Creating the model…")
-        self.create(self.corpus_spec(), name, preset, overrides)
+        self.create(self.corpus_spec(), name, preset, overrides,
+                    None if origin == Select.NULL else str(origin))
 
     @work(thread=True, exclusive=True, group="create")
-    def create(self, spec: str, name: str | None, preset: str, overrides: dict) -> None:
+    def create(self, spec: str, name: str | None, preset: str, overrides: dict,
+               origin: str | None = None) -> None:
         try:
             from engine.train.job import create_model
 
-            path = create_model(spec, name, preset, **overrides)
+            if origin is not None:
+                from engine.train.continuation import continue_model
+
+                # The level (always set in the form) is the old model's; other shape fields
+                # given here are refused in a sentence.
+                overrides.pop("level", None)
+                path = continue_model(spec, origin, name, **overrides)
+            else:
+                path = create_model(spec, name, preset, **overrides)
         except PoetuiError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return

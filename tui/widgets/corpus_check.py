@@ -94,6 +94,9 @@ class EstimateReport(Static):
             amount_text = fmt.count(amount, unit, ",.0f" if unit == "steps" else "g")
             lines.append(f"{whose}: [b]{amount_text}[/b]")
             lines.append(self.cost_line(unit, cost))
+        if estimate.get("busy"):
+            lines.append(f"[b]The machine is busy[/b]: other work uses {estimate['busy']:g} of "
+                         f"its {estimate['cores']} cores, so training may go slower than this.")
         self.update("\n".join(lines))
 
     @staticmethod

@@ -126,3 +126,9 @@ def clock(seconds: float | None) -> str:
         return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+
+
+def origin_words(origin: dict) -> str:
+    """What a continued model came from, as its card says it."""
+    return (f"{origin.get('model', '?')} at step {origin.get('step', 0):,} "
+            f"(trained on {origin.get('corpus', '?')})")
