@@ -17,6 +17,7 @@ class StepEvent:
     tokens_per_second: float
     elapsed: float  # seconds the run has been going (evaluations included, pauses excluded)
     eta: float | None  # seconds left, when the budget says
+    tokens: int = 0  # tokens trained on so far (the chart's x in tokens compares batch sizes)
     kind: str = field(default="step", init=False)
 
 

@@ -370,7 +370,7 @@ class Trainer:
         progress = self.progress()
         return StepEvent(self.step, self.epoch + 1, self.position / len(self.batches),
                          progress, self._loss, lr, grad_norm, tps, self.wall,
-                         self.eta(progress))
+                         self.eta(progress), self.tokens_seen)
 
     def _team_loss(self, batch: Batch, state, lr: float) -> tuple[float, object]:
         """Forward and backward of this process's rows: (the global batch's loss, the state).

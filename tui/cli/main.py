@@ -188,10 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--n-best", type=int, default=1, help="how many of the beam's "
                     f"translations (1 to {MAX_BEAM}), best first, with their scores")
 
-    m = sub.add_parser("models", help="list, inspect, rename or delete models")
-    m.add_argument("action", nargs="?", choices=["list", "info", "rm", "rename"], default="list")
+    m = sub.add_parser("models", help="list, inspect, rename or delete models; export a run's "
+                       "metrics", description="metrics NAME [--csv|--json]: the run's steps, "
+                       "evaluations and samples (CSV: one row per step)")
+    m.add_argument("action", nargs="?", choices=["list", "info", "rm", "rename", "metrics"],
+                   default="list")
     m.add_argument("names", nargs="*")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--csv", action="store_true", help="metrics: CSV, one row per step (the "
+                   "default)")
     m.add_argument("--yes", action="store_true", help="rm: delete without asking (needed when "
                    "stdin is not a terminal)")
 
@@ -516,7 +521,13 @@ def cmd_models(args: argparse.Namespace) -> int:
     if len(args.names) != need:
         raise PoetuiError(f"`poetui models {args.action}` needs {need} model name"
                           f"{'s' if need > 1 else ''}.")
-    if args.action == "info":
+    if args.action == "metrics":
+        from tui.cli.metrics import write_metrics
+
+        if args.csv and args.json:
+            raise PoetuiError("Give --csv or --json, not both.")
+        write_metrics(store.existing(args.names[0]), args.names[0], sys.stdout, args.json)
+    elif args.action == "info":
         folder = store.open_model(args.names[0])
         m = folder.summary()
         info = m.to_json()
