@@ -134,12 +134,13 @@ def train(name: str, corpus: Path, steps: int, watch: bool, press: bool = False,
         while running() and not press:
             time.sleep(0.2)
         while running():
-            # Toggle the large loss chart and time until the terminal shows the change.
-            before = "training loss  max" in screen()
+            # Toggle the chart (its legend says "smoothing") and time until the terminal shows
+            # the change.
+            before = "smoothing" in screen()
             pressed = time.perf_counter()
             tmux("send-keys", "-t", SESSION, "l")
             try:
-                shown = wait_screen(lambda s, b=before: ("training loss  max" in s) != b, timeout=5)
+                shown = wait_screen(lambda s, b=before: ("smoothing" in s) != b, timeout=5)
             except TimeoutError:
                 break
             latencies.append(shown - pressed)

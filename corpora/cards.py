@@ -18,6 +18,7 @@ from corpora import builtin
 AS_IS = "as-is"
 ANKI_PAIRS = "anki-pairs"
 POETRY_JSON = "poetry-json"  # chinese-poetry's JSON: one `title:poem` line per poem
+IDX = "idx"  # an IDX file (MNIST's images or labels), kept as it is once it reads as one
 
 # The parts of a corpus that brings its own split; any other card has the one part TEXT.
 TEXT, TRAIN, VALID, TEST = "text", "train", "valid", "test"
@@ -69,6 +70,11 @@ class Card:
     @property
     def parts(self) -> tuple[str, ...]:
         return tuple(s.part for s in self.sources)
+
+    @property
+    def images(self) -> bool:
+        """Labelled images in IDX files (MNIST): a train and a test set of images and labels."""
+        return any(s.prepare == IDX for s in self.sources)
 
     @property
     def own_split(self) -> bool:
@@ -152,6 +158,23 @@ TANG_SHA256 = (
     "3782736dfee847958363d4adeff1236f148aff3726f2964963b17b06dad2f97b",
     "274ad6e13c069e35856e53b5dee6821ad2aa9bf8b2a5f969e2eb1234fe954bca",
     "e04c137b040c1a91e16614178c189d0c30a68e1d4657ea8fde8467601e3ac121",
+)
+# torchvision's first MNIST mirror; the SHA-256 of each file is the one torchvision's prototype
+# datasets and TensorFlow's checksum lists publish, and the MD5 is torchvision's own.
+MNIST = "https://ossci-datasets.s3.amazonaws.com/mnist/{}"
+MNIST_FILES = (
+    ("train-images-idx3-ubyte.gz", "train-images", 9_912_422,
+     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+     "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    ("train-labels-idx1-ubyte.gz", "train-labels", 28_881,
+     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+     "d53e105ee54ea40749a09fcbcd1e9432"),
+    ("t10k-images-idx3-ubyte.gz", "test-images", 1_648_877,
+     "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+     "9fb629c4189551a2d022fa330f9573f3"),
+    ("t10k-labels-idx1-ubyte.gz", "test-labels", 4_542,
+     "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+     "ec29112dd5afa0611ce80d1b7f02629c"),
 )
 
 CARDS: tuple[Card, ...] = (
@@ -307,6 +330,25 @@ CARDS: tuple[Card, ...] = (
               "SHA-256 are pinned; the train file's SHA-256 is not (no copy could be checked "
               "when the card was written), so it is checked against torchtext's published "
               "MD5 and its SHA-256 recorded at download.",
+    ),
+    Card(
+        name="mnist",
+        title="MNIST handwritten digits: 60,000 to train, 10,000 to test, 28×28 pixels",
+        kind="labels",
+        level="char",
+        preset="classify",
+        licence="CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)",
+        prompts=("0", "7", "8"),
+        sources=tuple(Source(MNIST.format(file), sha256=sha, size=size, part=part,
+                             prepare=IDX, md5=md5)
+                      for file, part, size, sha, md5 in MNIST_FILES),
+        recipe="as-is",
+        recipe_about="Each image is read row by row: 28 steps of 28 pixels scaled to [0, 1].",
+        notes="The four IDX files as published, each checked against its SHA-256 (and "
+              "torchvision's MD5). A classifier trains on the 60,000 training digits (a "
+              "stratified 10 % of them validates) and scores the 10,000 test digits once at "
+              "the end; `poetui eval NAME FILE` reads the same IDX files or a CSV of digits.",
+        tags=("images",),
     ),
 )
 

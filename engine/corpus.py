@@ -8,6 +8,7 @@ from pathlib import Path
 from corpora import CARDS, find_card
 from corpora.cards import TEST, TRAIN, VALID
 from engine.data.cache import cached_files
+from engine.data.labelled import Labelled, labelled_images, read_idx_pair
 from engine.data.recipes import AS_IS
 from engine.data.recipes import apply as apply_recipe
 from engine.data.textfile import read_text_file
@@ -21,11 +22,13 @@ DEFAULT_CORPUS = "python-docs"
 class Corpus:
     name: str  # a catalog name, or the path the user gave
     kind: Kind  # what the text means: see engine.kinds
-    text: str  # all of it (a corpus with its own split: its training then validation text)
+    # All of it (a corpus with its own split: its training then validation text); for images
+    # read row by row, the labelled images themselves (engine.data.labelled).
+    text: str | Labelled
     source: str  # where it came from, for humans
     kind_origin: str = "guessed"  # how the kind was chosen: guessed | card | given (--kind)
     given_split: tuple[str, str] | None = None  # (train, valid) of a corpus with its own split
-    test: str | None = None  # its test text, scored once at the end of training (PTB)
+    test: str | Labelled | None = None  # its test part, scored once at the end (PTB, MNIST)
 
     def split(self):
         """(train, validation): the corpus's own when it brings one (PTB), else as its kind
@@ -59,6 +62,10 @@ def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
             assert card.provider is not None
             return Corpus(spec, card_kind, card.provider(), card.title, origin)
         files = cached_files(card)
+        if card.images:  # MNIST: the IDX files of its training set and of its test set
+            train, test = (read_idx_pair(files[f"{part}-images"], None,
+                                         files[f"{part}-labels"]) for part in (TRAIN, TEST))
+            return Corpus(spec, card_kind, train, card.title, origin, None, test)
         if card.own_split:
             train, valid = read_text_file(files[TRAIN]), read_text_file(files[VALID])
             test = read_text_file(files[TEST]) if TEST in files else None
@@ -76,6 +83,13 @@ def load_corpus(spec: str | None = None, kind: str | None = None) -> Corpus:
         )
     if path.is_dir():
         return _split_folder(path, spec, chosen)
+    images = labelled_images(path)  # a digits CSV or IDX file: labelled images, not text
+    if images is not None:
+        if chosen is not None and not chosen.classifies:
+            raise PoetuiError(f"{path} holds labelled images, which train only as a "
+                              f"classifier; leave out --kind {chosen.name}.")
+        return Corpus(str(path), kind_named("labels"), images, str(path.resolve()),
+                      "given" if chosen else "guessed")
     text = read_text_file(path)
     corpus_kind = chosen or guess(text)
     corpus_kind.check_text(text, str(path))
@@ -109,6 +123,11 @@ def _split_folder(path: Path, spec: str, chosen: Kind | None) -> Corpus:
 
 def describe(corpus: Corpus) -> dict:
     """Size, vocabulary and a preview: what `poetui corpus info` and the new-model screen show."""
+    if isinstance(corpus.text, Labelled):  # images: no characters or words to count
+        return {"name": corpus.name, "kind": corpus.kind.name,
+                "kind_origin": corpus.kind_origin, "own_split": corpus.test is not None,
+                "source": corpus.source, "preview": "", "preset": corpus.kind.default_preset,
+                **corpus.kind.describe(corpus.text)}
     words = corpus.text.split()
     info = {
         "name": corpus.name,

@@ -17,6 +17,7 @@ class StepEvent:
     tokens_per_second: float
     elapsed: float  # seconds the run has been going (evaluations included, pauses excluded)
     eta: float | None  # seconds left, when the budget says
+    tokens: int = 0  # tokens trained on so far (the chart's x in tokens compares batch sizes)
     kind: str = field(default="step", init=False)
 
 
@@ -28,6 +29,9 @@ class EvalEvent:
     bits_per_token: float
     best: bool
     chrf: float | None = None  # translation models: chrF of held-out pairs (0–1)
+    accuracy: float | None = None  # classifiers: share of held-out examples named right
+    # Classifiers: counts of (true class, predicted class) over the held-out examples.
+    confusion: list[list[int]] | None = None
     kind: str = field(default="eval", init=False)
 
 

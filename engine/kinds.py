@@ -1,9 +1,11 @@
-"""Corpus kinds: everything that one stream, records or pairs corpus means, in one object each.
+"""Corpus kinds: everything that one stream, records, pairs or labels corpus means, in one object
+each.
 
 A kind is chosen once, where a corpus is loaded (``kind_named`` or ``guess``), and travels with
 it. It decides how the text splits into train and validation, which special tokens the
 vocabulary needs, how text becomes ids and ids become training and evaluation batches, which
-model learns it (a language model, or an encoder–decoder for translation pairs) and how a batch
+model learns it (a language model, an encoder–decoder for translation pairs, or a classifier
+for labelled examples) and how a batch
 goes through it, what is too little to train on, where generation starts, what one generated
 item is and what the live sample shows, and which quality figures go beside the loss. The trainer,
 evaluation, estimates, the sampler and the screens ask the kind; nothing outside this module
@@ -17,11 +19,21 @@ from __future__ import annotations
 
 import random
 import statistics
+import unicodedata
 from collections.abc import Iterator
 
 import numpy as np
 
-from engine.config import KINDS, TrainConfig
+from engine.config import KINDS, SPLIT_RULES, TrainConfig
+from engine.data.labelled import (
+    SIDE,
+    Examples,
+    Labelled,
+    half_blocks,
+    looks_labelled,
+    parse_labelled_text,
+    stratified_split,
+)
 from engine.data.tokenizer import BOS, EOS, PAD, Vocab
 from engine.errors import PoetuiError
 
@@ -31,23 +43,52 @@ MAX_VALIDATION_TOKENS = 250_000  # keeps each evaluation to seconds on a CPU
 EVAL_BATCH, EVAL_SEQ_LEN = 16, 256
 
 
-def _seeded_split(items: list) -> tuple[list, list]:
-    """A seeded random 10 % of the items is validation (the same every time)."""
-    order = list(range(len(items)))
+# How a pairs corpus is split, as a model's folder records it. A folder from before the rule
+# was recorded split its pairs at random, and keeps doing so (its vocabulary, its resumed run
+# and its held-out figures were made from that split).
+BY_SOURCE, RANDOM = SPLIT_RULES
+
+
+def _seeded_split(items: list, key=None) -> tuple[list, list]:
+    """A seeded random 10 % of the items is validation (the same every time), in the order they
+    came. With ``key``, items of one key stay together: a seeded 10 % of the distinct keys (in
+    order of first appearance) is validation, with all their items."""
+    keys = [key(x) for x in items] if key is not None else list(range(len(items)))
+    groups = list(dict.fromkeys(keys))
+    order = list(range(len(groups)))
     random.Random(SPLIT_SEED).shuffle(order)
-    n_val = max(1, int(len(items) * VALIDATION_FRACTION)) if len(items) > 1 else 0
-    val_ids = set(order[:n_val])
-    return ([x for i, x in enumerate(items) if i not in val_ids],
-            [x for i, x in enumerate(items) if i in val_ids])
+    n_val = max(1, int(len(groups) * VALIDATION_FRACTION)) if len(groups) > 1 else 0
+    held = {groups[i] for i in order[:n_val]}
+    return ([x for x, k in zip(items, keys, strict=True) if k not in held],
+            [x for x, k in zip(items, keys, strict=True) if k in held])
+
+
+def normalised(sentence: str) -> str:
+    """A sentence as the split compares sources: case, accents' composition, punctuation and
+    spacing ignored, so "I left." and "i left!" are one source sentence."""
+    text = unicodedata.normalize("NFKC", sentence).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def _check_tokens(vocab: Vocab) -> None:
+    if len(vocab) - len(vocab.specials) < 2:
+        raise PoetuiError("The corpus has fewer than two distinct tokens; give more varied text.")
 
 
 class _LanguageKind:
     """What streams and records share: a language model, which generates text by sampling."""
 
     default_preset = None  # the level's default (engine.presets.DEFAULT_PRESET)
+    classifies = False
 
-    def model_settings(self) -> dict:
+    def model_settings(self, data) -> dict:
         return {}  # a LanguageModel (engine.nn.model)
+
+    def classes(self, data) -> list[str]:
+        return []  # a language model's outputs are its tokens
+
+    def check_vocab(self, vocab: Vocab, data) -> None:
+        _check_tokens(vocab)
 
     def forward(self, model, batch, state, device):
         """(logits (B, T, V), state) of one batch; ``state`` carries across stream windows."""
@@ -71,6 +112,11 @@ class _LanguageKind:
     def check_text(self, text: str, where: str) -> None:
         """Refuse, naming ``where``, a text this kind finds nothing to train on in: any text
         that is not empty is a stream, and its lines are records."""
+
+    split_rule = None  # one way to split, never recorded
+
+    def splitting(self, rule: str | None) -> Kind:
+        return self
 
     def reversed(self) -> Kind:
         raise PoetuiError("Reversing swaps the two sides of translation pairs; this corpus "
@@ -243,11 +289,17 @@ class PairsKind:
     itemised = False
     separator = "\n"
 
-    def __init__(self, reverse: bool = False) -> None:
+    def __init__(self, reverse: bool = False, split_rule: str = BY_SOURCE) -> None:
         self.reverse = reverse
+        self.split_rule = split_rule
 
     def reversed(self) -> PairsKind:
-        return PairsKind(not self.reverse)
+        return PairsKind(not self.reverse, self.split_rule)
+
+    def splitting(self, rule: str | None) -> PairsKind:
+        """This kind, splitting by the rule a model's folder recorded (None: a folder from
+        before the rule was recorded, whose pairs were split at random)."""
+        return PairsKind(self.reverse, rule or RANDOM)
 
     def parse(self, text: str) -> list[tuple[str, str]]:
         pairs = []
@@ -270,16 +322,27 @@ class PairsKind:
         return [side for pair in data for side in pair]
 
     def split(self, text: str) -> tuple[list, list]:
-        """A seeded random 10 % of the pairs is validation."""
-        return _seeded_split(self.parse(text))
+        """A seeded random 10 % of the source sentences is validation, with every pair of
+        each: Tatoeba gives one sentence several translations, and a held-out pair whose source
+        was trained on (with another translation) measures recall, not translation."""
+        if self.split_rule == RANDOM:
+            return _seeded_split(self.parse(text))
+        return _seeded_split(self.parse(text), key=lambda pair: normalised(pair[0]))
 
     def specials(self) -> list[str]:
         return [PAD, BOS, EOS]
 
     default_preset = "translate"
+    classifies = False
 
-    def model_settings(self) -> dict:
+    def model_settings(self, data) -> dict:
         return {"arch": "seq2seq"}
+
+    def classes(self, data) -> list[str]:
+        return []
+
+    def check_vocab(self, vocab: Vocab, data) -> None:
+        _check_tokens(vocab)
 
     def encode(self, vocab: Vocab, data: list[tuple[str, str]], limit: int | None = None,
                ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -320,10 +383,17 @@ class PairsKind:
         return logits, None
 
     def live_items(self, model, vocab: Vocab, val_ids, length: int, seed: int) -> list[str]:
-        """A few fixed held-out sentences, translated, beside their references."""
+        """A few fixed held-out sentences, translated, beside their references (one each: the
+        held-out part keeps a sentence's several translations together)."""
         from engine.generate.translate import Translator
 
-        shown = val_ids[:LIVE_TRANSLATIONS]
+        shown, seen = [], set()
+        for source, target in val_ids:
+            if len(shown) == LIVE_TRANSLATIONS:
+                break
+            if tuple(source.tolist()) not in seen:
+                seen.add(tuple(source.tolist()))
+                shown.append((source, target))
         hypotheses = Translator(model, vocab).greedy([list(s) for s, _ in shown])
         return [f"{vocab.decode(s)} → {h}   ({vocab.decode(t)})"
                 for (s, t), h in zip(shown, hypotheses, strict=True)]
@@ -335,21 +405,178 @@ class PairsKind:
         if not ids:
             return {}  # a corpus of one pair holds none out: nothing to score
         translator = Translator(model, vocab)
-        sources = [list(s) for s, _ in ids]
+        # One translation per distinct source: a sentence held out with all its translations
+        # is decoded once and scored against each of them.
+        sources = list(dict.fromkeys(tuple(s.tolist()) for s, _ in ids))
         if beam > 1:
-            hypotheses = [translator.beam(translator.source(vocab.decode(s)), beam)[0][0]
-                          for s in sources]
+            decoded = [translator.beam(translator.source(vocab.decode(list(s))), beam)[0][0]
+                       for s in sources]
         else:
-            hypotheses = translator.greedy(sources)
-        return quality(hypotheses, [vocab.decode(t) for _, t in ids])
+            decoded = translator.greedy([list(s) for s in sources])
+        translation = dict(zip(sources, decoded, strict=True))
+        return quality([translation[tuple(s.tolist())] for s, _ in ids],
+                       [vocab.decode(t) for _, t in ids])
 
     def describe(self, data: list) -> dict:
         return {"pairs": len(data)}
 
 
-_KINDS = {k.name: k for k in (StreamKind(), RecordsKind(), PairsKind())}
+LIVE_EXAMPLES = 3  # held-out examples in a classifier's live sample
 
-Kind = StreamKind | RecordsKind | PairsKind
+
+class LabelsKind:
+    """A sequence and its class: an image read row by row (28 steps of 28 pixels), or a
+    `label<TAB>text` line read token by token. A classifier reads the sequence and names the
+    class; its figures are accuracy, accuracy per class and the confusion matrix, and its one
+    item is a held-out example with its true and predicted class."""
+
+    name = "labels"
+    translates = False
+    itemised = False
+    classifies = True  # `poetui classify`; the dashboard and desk of a classifier
+    separator = "\n\n"
+    default_preset = "classify"
+    split_rule = None  # one way to split (stratified), never recorded
+
+    def splitting(self, rule: str | None) -> Kind:
+        return self
+
+    def parse(self, data) -> Labelled:
+        """Labelled examples: images already read from their file, or `label<TAB>text`."""
+        return data if isinstance(data, Labelled) else parse_labelled_text(data)
+
+    def check_text(self, text: str, where: str) -> None:
+        parse_labelled_text(text, where)
+
+    def reversed(self) -> Kind:
+        raise PoetuiError("Reversing swaps the two sides of translation pairs; this corpus "
+                          "is labelled examples, not pairs.")
+
+    def texts(self, data: Labelled) -> list[str]:
+        return data.texts or []  # images have no tokens to build a vocabulary of
+
+    def split(self, data) -> tuple[Labelled, Labelled]:
+        """A seeded 10 % of each class is validation (stratified: every class is measured)."""
+        return stratified_split(self.parse(data))
+
+    def specials(self) -> list[str]:
+        return [PAD]
+
+    def classes(self, data: Labelled) -> list[str]:
+        return data.classes()
+
+    def check_vocab(self, vocab: Vocab, data: Labelled) -> None:
+        if len(vocab.classes) < 2:
+            raise PoetuiError("A classifier needs examples of at least two classes; this "
+                              f"corpus has only '{vocab.classes[0]}'." if vocab.classes else
+                              "The corpus has no labelled examples.")
+        if data.texts is not None and len(vocab) - len(vocab.specials) < 2:
+            raise PoetuiError("The texts have fewer than two distinct tokens; give more "
+                              "varied text.")
+
+    def model_settings(self, data: Labelled) -> dict:
+        return {"arch": "classifier", "classes": len(self.classes(data)),
+                "inputs": SIDE if data.are_images else 0}
+
+    def encode(self, vocab: Vocab, data: Labelled, limit: int | None = None) -> Examples:
+        """Class ids by the model's classes; a label it does not know is one sentence."""
+        index = {c: i for i, c in enumerate(vocab.classes)}
+        unknown = sorted(set(data.labels) - set(index))
+        if unknown:
+            raise PoetuiError(f"The label{'s' if len(unknown) > 1 else ''} "
+                              f"{', '.join(repr(u) for u in unknown[:5])} "
+                              f"{'are' if len(unknown) > 1 else 'is'} not among the model's "
+                              f"classes ({', '.join(vocab.classes)}).")
+        targets = np.array([index[label] for label in data.labels], dtype=np.int64)
+        if data.images is not None:
+            return Examples(targets, images=data.images)
+        return Examples(targets, ids=[vocab.encode_array(t) for t in data.texts or []])
+
+    def check(self, ids: Examples, config: TrainConfig) -> None:
+        if not len(ids):
+            raise PoetuiError("The corpus has no labelled examples to train on.")
+
+    def enough_to_score(self, ids: Examples) -> bool:
+        return bool(len(ids))
+
+    def train_batches(self, ids: Examples, vocab: Vocab, config: TrainConfig):
+        from engine.data.label_batches import LabelBatches
+
+        return LabelBatches(ids, config.batch, config.shift, vocab.pad_id or 0, config.seq_len,
+                            config.rotate)
+
+    def eval_batches(self, ids: Examples, vocab: Vocab) -> Iterator:
+        from engine.data.label_batches import EVAL_BATCH, LabelBatches
+
+        return LabelBatches(ids, EVAL_BATCH, 0, vocab.pad_id or 0).epoch(shuffle=False)
+
+    def forward(self, model, batch, state, device):
+        """(logits (B, 1, C), None): one prediction per example, as a model's (B, T, V)."""
+        return model(batch.x.to(device), batch.lengths).unsqueeze(1), None
+
+    def predict(self, model, vocab: Vocab, ids: Examples):
+        """(B, C) class probabilities of every example, in order."""
+        import torch
+
+        model.eval()
+        device = next(model.parameters()).device
+        out = []
+        with torch.inference_mode():
+            for batch in self.eval_batches(ids, vocab):
+                out.append(torch.softmax(model(batch.x.to(device), batch.lengths).float(), -1))
+        return torch.cat(out).cpu().numpy()
+
+    def quality(self, model, vocab: Vocab, ids: Examples, beam: int = 0) -> dict:
+        """Accuracy, accuracy per class and the confusion matrix (rows: the true class,
+        columns: the predicted one)."""
+        if not len(ids):
+            return {}
+        predicted = self.predict(model, vocab, ids).argmax(1)
+        n = len(vocab.classes)
+        confusion = np.zeros((n, n), dtype=np.int64)
+        np.add.at(confusion, (ids.targets, predicted), 1)
+        totals = confusion.sum(1)
+        per_class = {c: (float(confusion[i, i] / totals[i]) if totals[i] else None)
+                     for i, c in enumerate(vocab.classes)}
+        return {"accuracy": float(np.trace(confusion) / confusion.sum()),
+                "per_class": per_class, "confusion": confusion.tolist(),
+                "classes": list(vocab.classes)}
+
+    def live_items(self, model, vocab: Vocab, val_ids: Examples, length: int,
+                   seed: int) -> list[str]:
+        """A few held-out examples (a different few each time), each with its true class, the
+        model's guess and how sure it is: an image drawn in half blocks, or the text."""
+        if not len(val_ids):
+            return []
+        rng = np.random.default_rng(seed)
+        chosen = rng.choice(len(val_ids), size=min(LIVE_EXAMPLES, len(val_ids)), replace=False)
+        shown = val_ids.take(chosen)
+        probs = self.predict(model, vocab, shown)
+        items = []
+        for i, p in enumerate(probs):
+            guess = int(p.argmax())
+            true = vocab.classes[int(shown.targets[i])]
+            verdict = "✓" if guess == shown.targets[i] else "✗"
+            caption = f"{verdict} true {true} · read {vocab.classes[guess]} ({p[guess]:.0%})"
+            if shown.images is not None:
+                items.append("\n".join([*half_blocks(shown.images[i]), caption]))
+            else:
+                assert shown.ids is not None
+                items.append(f"{vocab.decode(shown.ids[i].tolist())}\n{caption}")
+        return items
+
+    def describe(self, data: Labelled) -> dict:
+        counts: dict[str, int] = {}
+        for label in data.labels:
+            counts[label] = counts.get(label, 0) + 1
+        return {"examples": len(data), "classes": len(counts),
+                "per_class": {c: counts[c] for c in data.classes()},
+                "examples_are": "images" if data.are_images else "texts"}
+
+
+_KINDS = {k.name: k for k in (StreamKind(), RecordsKind(), PairsKind(), LabelsKind())}
+
+Kind = StreamKind | RecordsKind | PairsKind | LabelsKind
 LIVE_TRANSLATIONS = 3
 
 
@@ -360,7 +587,8 @@ def kind_named(name: str) -> Kind:
 
 
 def guess(text: str) -> Kind:
-    """Pairs if every line has a tab; records if it is many short lines; otherwise one stream.
+    """Labels if every line is `label<TAB>text` with few distinct labels; pairs if every
+    line has a tab; records if it is many short lines; otherwise one stream.
 
     A file whose every line holds a tab is meant as pairs even when no line has a target (or
     there is one line): guessed as a stream it would train silently on the tabs as text, where
@@ -368,7 +596,7 @@ def guess(text: str) -> Kind:
     lines = text.splitlines()
     non_empty = [line for line in lines if line.strip()]
     if non_empty and all("\t" in line for line in non_empty):
-        return _KINDS["pairs"]
+        return _KINDS["labels" if looks_labelled(non_empty) else "pairs"]
     blank = len(lines) - len(non_empty)
     if len(non_empty) >= 20 and blank == 0:
         lengths = sorted(len(line) for line in non_empty)

@@ -20,7 +20,7 @@ from engine.storage.folder import ModelFolder
 @dataclass
 class LoadedModel:
     folder: ModelFolder
-    model: torch.nn.Module  # a LanguageModel, or a Seq2Seq for a translation model
+    model: torch.nn.Module  # a LanguageModel, a Seq2Seq (translation) or a SequenceClassifier
     vocab: Vocab
     kind: Kind
     state: dict  # the checkpoint's state.json
@@ -30,6 +30,9 @@ class LoadedModel:
         return self.folder.name
 
     def sampler(self) -> Sampler:
+        if self.kind.classifies:
+            raise PoetuiError(f"Model '{self.name}' classifies rather than writes; use "
+                              f"`poetui classify {self.name} TEXT|FILE`.")
         if self.kind.translates:
             raise PoetuiError(f"Model '{self.name}' translates rather than writes; use "
                               f"`poetui translate {self.name} TEXT`.")
@@ -42,6 +45,14 @@ class LoadedModel:
             raise PoetuiError(f"Model '{self.name}' writes text rather than translates; use "
                               f"`poetui sample {self.name}`.")
         return Translator(self.model, self.vocab)
+
+    def classifier(self):
+        from engine.generate.classify import Classifier
+
+        if not self.kind.classifies:
+            raise PoetuiError(f"Model '{self.name}' writes text rather than classifies; use "
+                              f"`poetui sample {self.name}`.")
+        return Classifier(self.model, self.vocab, self.kind)
 
     def novelty(self) -> Novelty | None:
         """The judge of how much of what it writes is new, against the training part of its

@@ -185,9 +185,9 @@ def test_nothing_to_write_is_refused(stream_model):
 def test_a_beam_of_zero_is_refused_and_no_beam_is_greedy(pairs):
     name, held = pairs
     assert_one_sentence(cli("translate", name, "abc", "--beam", "0"),
-                        "leave it out for greedy decoding")
+                        "a width of 1 is greedy decoding")
     assert_one_sentence(cli("eval", name, str(held), "--beam", "0"),
-                        "leave it out for greedy decoding")
+                        "a width of 1 is greedy decoding")
     assert "(greedy)" in cli("eval", name, str(held)).stdout
 
 

@@ -76,6 +76,12 @@ def test_translate_and_eval_from_the_command_line(reversal_file, tmp_path):
            "--embed", "16")
     out = poetui("translate", "r", "abc").stdout
     assert out.endswith("\n") and "\n" not in out[:-1]
+    # Without --beam it is the best of a beam of 5; --beam 1 is greedy, streamed.
+    assert out == poetui("translate", "r", "abc", "--beam", "5").stdout
+    loaded = load_model("r").translator()
+    greedy = "".join(loaded.stream("abc"))
+    assert poetui("translate", "r", "abc", "--beam", "1").stdout == greedy + "\n"
+    assert out[:-1] == loaded.beam(loaded.source("abc"), 5)[0][0]
     many = poetui("translate", "r", input="ab\ncd\nzz\n").stdout.splitlines()
     assert len(many) == 3
     scored = poetui("translate", "r", "abc", "--beam", "3", "--n-best", "2").stdout.splitlines()
@@ -103,3 +109,36 @@ def test_the_keras_recipe_is_a_preset(reversal_file):
     assert meta["model"]["hidden"] == 256 and not meta["model"]["attention"]
     assert meta["train"]["optimizer"] == "rmsprop" and meta["train"]["batch"] == 64
     assert open_trainer(model_dir).run(lambda e: None).steps == 2
+
+
+def test_target_drop_hides_decoder_inputs_only_while_training():
+    from engine.config import ModelConfig
+    from engine.nn.seq2seq import Seq2Seq
+
+    torch.manual_seed(0)
+    model = Seq2Seq(ModelConfig(vocab_size=12, hidden=16, layers=1, embed=8, arch="seq2seq",
+                                attention=True, target_drop=0.5))
+    src, lengths = torch.randint(3, 12, (4, 6)), torch.tensor([6, 5, 4, 3])
+    tgt = torch.randint(3, 12, (4, 7))
+    model.eval()
+    assert torch.equal(model(src, lengths, tgt), model(src, lengths, tgt))
+    model.train()
+    assert not torch.equal(model(src, lengths, tgt), model(src, lengths, tgt))
+    with pytest.raises(ValueError, match="target drop"):
+        ModelConfig(vocab_size=12, arch="seq2seq", target_drop=1.0)
+
+
+def test_label_smoothing_trains_a_translator_and_is_refused_out_of_range(reversal_file):
+    """Smoothed targets still learn the reversal (validation scores the true targets, so its
+    loss falls below a bound a guess never reaches); a smoothing of 1 would learn nothing."""
+    from engine.errors import PoetuiError
+
+    torch.manual_seed(0)
+    model_dir = job.create_model(str(reversal_file), name="smooth", hidden=64, embed=16,
+                                 steps=300, lr=1e-2, dropout=0.0, batch=32, precision="fp32",
+                                 label_smoothing=0.1, target_drop=0.1)
+    done = open_trainer(model_dir).run(lambda e: None)
+    assert done.val_loss < 1.0  # uniform guessing over the 8 letters is ln 8 ≈ 2.08
+    assert json.loads((model_dir / "model.json").read_text())["train"]["label_smoothing"] == 0.1
+    with pytest.raises(PoetuiError, match="label smoothing"):
+        job.create_model(str(reversal_file), name="bad", steps=1, label_smoothing=1.0)

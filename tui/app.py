@@ -91,12 +91,17 @@ class PoetuiApp(App):
 
         self.push_screen(RunChooser([(run.name, run_about(run)) for run in runs]), chosen)
 
-    def open_desk(self, name: str, translates: bool = False, which: str = "best") -> None:
+    def open_desk(self, name: str, translates: bool = False, which: str = "best",
+                  classifies: bool = False) -> None:
         """Write with ``name``: the writing desk, or the translate screen for a model that
         ``translates`` (every "write" key and command comes here, so each opens the right one;
         the caller has the model's summary and so knows which)."""
         self.came_from = name
-        if translates:
+        if classifies:
+            from tui.screens.classify_desk import ClassifyDeskScreen
+
+            self.push_screen(ClassifyDeskScreen(name, which))
+        elif translates:
             from tui.screens.translate import TranslateScreen
 
             self.push_screen(TranslateScreen(name, which))
@@ -181,7 +186,8 @@ class PoetuiApp(App):
                 verb, where = ("Translate", "translate screen") if model.translates else \
                     ("Generate", "writing desk")
                 yield SystemCommand(f"{verb}: {name}", f"Open the {where} on '{name}'",
-                                    lambda m=model: self.open_desk(m.name, m.translates))
+                                    lambda m=model: self.open_desk(m.name, m.translates,
+                                                                   classifies=m.classifies))
 
     @property
     def available_themes(self) -> dict[str, Theme]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from engine.storage.folder import ModelSummary
+from engine.storage.history import HistoryChunk
 from engine.storage.runstore import RunDelta
 
 
@@ -32,9 +33,11 @@ class LibraryRead(Message):
 class RunPolled(Message):
     """What a run wrote since the last poll, and whether its process holds the lock."""
 
-    delta: RunDelta
+    delta: RunDelta  # the log and the status (steps, evaluations and samples are in chunk)
     alive: bool
     translates: bool  # the model is an encoder–decoder (its figures include chrF)
+    chunk: HistoryChunk  # the steps, evaluations and samples, as columns
+    classes: tuple[str, ...] = ()  # a classifier's classes (its own panel); () for the others
 
 
 @dataclass

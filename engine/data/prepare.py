@@ -13,7 +13,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from corpora.cards import ANKI_PAIRS, AS_IS, POETRY_JSON, Source
+from corpora.cards import ANKI_PAIRS, AS_IS, IDX, POETRY_JSON, Source
 from engine.data.textfile import LIMIT_TEXT, MAX_BYTES, decode, read_text_file
 from engine.errors import PoetuiError
 
@@ -24,6 +24,11 @@ def corpus_text(source: Source, path: Path) -> str | None:
     is refused when added, not when trained)."""
     if source.prepare == AS_IS:
         read_text_file(path)
+        return None
+    if source.prepare == IDX:  # binary: checked whole (a cut-short file is refused here)
+        from engine.data.labelled import parse_idx, read_bytes
+
+        parse_idx(read_bytes(path), path)
         return None
     if source.prepare == ANKI_PAIRS:
         return anki_pairs(path, source.file_name)

@@ -34,6 +34,8 @@ class Vocab:
     specials: list[str] = field(default_factory=list)
     min_freq: int = 1
     lowercase: bool = False
+    # A classifier's other vocabulary: the names of the classes it outputs, by class id.
+    classes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.index = {tok: i for i, tok in enumerate(self.tokens)}
@@ -146,6 +148,7 @@ class Vocab:
             "specials": self.specials,
             "min_freq": self.min_freq,
             "lowercase": self.lowercase,
+            **({"classes": self.classes} if self.classes else {}),
         }
 
     @classmethod
@@ -153,6 +156,7 @@ class Vocab:
         return cls(
             data["level"], list(data["tokens"]), list(data["specials"]),
             int(data.get("min_freq", 1)), bool(data.get("lowercase", False)),
+            [str(c) for c in data.get("classes", [])],
         )
 
     def save(self, path: Path) -> None:

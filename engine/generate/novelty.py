@@ -156,9 +156,9 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 def novelty_for(kind, vocab, read_training: Callable[[], Training]) -> Novelty | None:
     """The novelty judge of a model of ``kind`` over ``vocab``; None for a translator, whose
-    output is fixed by its source rather than written freely. A model of titled quatrains is
-    judged by its poems."""
-    if kind.translates:
+    output is fixed by its source rather than written freely, and for a classifier, which
+    writes nothing. A model of titled quatrains is judged by its poems."""
+    if kind.translates or kind.classifies:
         return None
     titled = writes_quatrains(vocab, kind) and writes_titles(vocab)
     return Novelty(read_training, kind.itemised, vocab.level, vocab.lowercase, titled)

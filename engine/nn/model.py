@@ -83,11 +83,16 @@ class LanguageModel(nn.Module):
 
 
 def build_model(config: ModelConfig) -> torch.nn.Module:
-    """The model a configuration describes: a language model, or a translation model."""
+    """The model a configuration describes: a language model, a translation model or a
+    sequence classifier."""
     if config.arch == "seq2seq":
         from engine.nn.seq2seq import Seq2Seq
 
         return Seq2Seq(config)
+    if config.arch == "classifier":
+        from engine.nn.classifier import SequenceClassifier
+
+        return SequenceClassifier(config)
     return LanguageModel(config)
 
 

@@ -54,7 +54,13 @@ class Seq2Seq(nn.Module):
     def decode(self, tgt: torch.Tensor, state: State, memory: torch.Tensor, mask: torch.Tensor,
                ) -> tuple[torch.Tensor, State]:
         """tgt (B, T) ids → logits (B, T, V) and the decoder state after them."""
-        out, state = self.decoder(self.drop(self.tgt_embedding(tgt)), state)
+        embedded = self.tgt_embedding(tgt)
+        if self.training and self.config.target_drop:
+            # Whole characters hidden, not single features: the decoder must guess the word
+            # from the source where it cannot read its own previous characters.
+            keep = torch.rand(tgt.shape, device=tgt.device) >= self.config.target_drop
+            embedded = embedded * keep[..., None].to(embedded.dtype)
+        out, state = self.decoder(self.drop(embedded), state)
         if self.config.attention:
             scores = out @ self.attend(memory).transpose(1, 2)  # (B, T, S)
             scores = scores.masked_fill(~mask[:, None, :], float("-inf"))

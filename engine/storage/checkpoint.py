@@ -80,7 +80,8 @@ def save(
             raise write_failure(exc, model_dir, f"the checkpoint of step {state['step']} was "
                                 "not saved and the previous one is intact", full) from None
     pointer_data = {"dir": name, "step": state["step"], "val_loss": state.get("val_loss"),
-                    "chrf": state.get("chrf"), "time": time.time()}
+                    "chrf": state.get("chrf"), "accuracy": state.get("accuracy"),
+                    "time": time.time()}
     try:
         for w in which:
             write_json_atomic(model_dir / f"{w}.json", pointer_data)

@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.config import KINDS, LEVELS, ModelConfig, TrainConfig
+from engine.config import KINDS, LEVELS, SPLIT_RULES, ModelConfig, TrainConfig
 from engine.data.recipes import AS_IS
 from engine.errors import PoetuiError
 from engine.files import read_json, write_json_atomic
@@ -95,6 +95,8 @@ class ModelSummary:
     steps: int = 0
     best_val_loss: float | None = None
     chrf: float | None = None  # translation models: held-out chrF of the best checkpoint (0–1)
+    classifies: bool = False  # a classifier: `poetui classify`, its own dashboard and desk
+    accuracy: float | None = None  # classifiers: held-out accuracy of the best checkpoint
     last_trained: float | None = None  # unix time
     message: str = ""  # why the last run failed, or why the folder is damaged
 
@@ -103,13 +105,15 @@ class ModelSummary:
         if self.state is RunState.DAMAGED:
             return "?"
         shape = f"{self.layers}×{self.hidden} {self.cell}"
-        return f"{shape} encoder–decoder" if self.translates else shape
+        return f"{shape} encoder–decoder" if self.translates else \
+            f"{shape} classifier" if self.classifies else shape
 
     def to_json(self) -> dict:
         return {"name": self.name, "corpus": self.corpus, "kind": self.kind,
                 "level": self.level, "cell": self.cell, "layers": self.layers,
                 "hidden": self.hidden, "parameters": self.parameters, "steps": self.steps,
                 "best_val_loss": self.best_val_loss, "chrf": self.chrf,
+                "accuracy": self.accuracy,
                 "last_trained": self.last_trained, "state": self.state.value,
                 "message": self.message, "path": str(self.path)}
 
@@ -161,10 +165,11 @@ class ModelFolder:
 
     @property
     def kind(self) -> Kind:
-        """The corpus kind it was trained as, reversed pairs included."""
+        """The corpus kind it was trained as, reversed pairs and the split it recorded included
+        (pairs from a folder that recorded none split at random, as they were trained)."""
         from engine.kinds import kind_named
 
-        kind = kind_named(self.kind_name)
+        kind = kind_named(self.kind_name).splitting(self.meta["corpus"].get("split"))
         return kind.reversed() if self.meta["corpus"].get("reverse") else kind
 
     @property
@@ -290,6 +295,7 @@ class ModelFolder:
             parameters=self.parameters, steps=_number(latest.get("step"), int) or 0,
             best_val_loss=_number(best.get("val_loss"), float),
             chrf=_number(best.get("chrf"), float),
+            classifies=self.kind.classifies, accuracy=_number(best.get("accuracy"), float),
             last_trained=_number(latest.get("time"), float),
             message=status.get("message", "") if state is RunState.ERROR else "",
         )
@@ -311,6 +317,8 @@ def _checked(meta: object) -> dict:
     if not isinstance(corpus, dict) or not isinstance(corpus.get("name"), str) \
             or corpus.get("kind") not in KINDS:
         raise ValueError("its corpus is missing or malformed")
+    if corpus.get("split", SPLIT_RULES[0]) not in SPLIT_RULES:
+        raise ValueError("its corpus split is malformed")
     for key, types in (("level", str), ("recipe", str), ("preset", (str, type(None))),
                        ("parameters", int), ("created", (int, float))):
         if key in meta and not isinstance(meta[key], types):

@@ -75,6 +75,7 @@ def _complete_checkpoints(model_dir: Path) -> list[dict]:
                 continue
             found.append({"dir": entry.name, "step": state.get("step", 0),
                           "val_loss": state.get("val_loss"), "chrf": state.get("chrf"),
+                          "accuracy": state.get("accuracy"),
                           "time": entry.stat().st_mtime})
     return found
 

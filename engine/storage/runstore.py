@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,9 +19,9 @@ COMMANDS = ("pause", "resume", "stop", "checkpoint", "sample")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS steps(step INTEGER, epoch INTEGER, epoch_progress REAL,
     progress REAL, loss REAL, lr REAL, grad_norm REAL, tokens_per_second REAL, elapsed REAL,
-    eta REAL, time REAL);
+    eta REAL, time REAL, tokens INTEGER);
 CREATE TABLE IF NOT EXISTS evals(step INTEGER, val_loss REAL, perplexity REAL,
-    bits_per_token REAL, best INTEGER, time REAL);
+    bits_per_token REAL, best INTEGER, time REAL, chrf REAL, accuracy REAL);
 CREATE TABLE IF NOT EXISTS samples(step INTEGER, text TEXT, time REAL, novelty REAL);
 CREATE TABLE IF NOT EXISTS log(kind TEXT, message TEXT, time REAL);
 CREATE TABLE IF NOT EXISTS commands(id INTEGER PRIMARY KEY, command TEXT, time REAL,
@@ -29,8 +30,12 @@ CREATE TABLE IF NOT EXISTS status(key TEXT PRIMARY KEY, value TEXT);
 """
 
 STEP_FIELDS = ("step", "epoch", "epoch_progress", "progress", "loss", "lr", "grad_norm",
-               "tokens_per_second", "elapsed", "eta")
-EVAL_FIELDS = ("step", "val_loss", "perplexity", "bits_per_token", "best")
+               "tokens_per_second", "elapsed", "eta", "tokens")
+EVAL_FIELDS = ("step", "val_loss", "perplexity", "bits_per_token", "best", "chrf",
+               "accuracy")
+# Columns a later poetui added, with their table: the writer adds them to an older store.
+LATER_COLUMNS = (("samples", "novelty"), ("steps", "tokens"), ("evals", "chrf"),
+                 ("evals", "accuracy"))
 
 
 def connect(model_dir: Path) -> sqlite3.Connection:
@@ -75,11 +80,14 @@ class RunWriter:
         self.flush()
         if kind == "eval":
             self.db.execute(
-                "INSERT INTO evals VALUES (?,?,?,?,?,?)",
+                f"INSERT INTO evals({','.join(EVAL_FIELDS)}, time) "
+                f"VALUES ({','.join('?' * (len(EVAL_FIELDS) + 1))})",
                 (*(getattr(event, f) for f in EVAL_FIELDS), now),
             )
             if event.chrf is not None:  # translation: the latest held-out chrF
                 self.set_status(chrf=event.chrf)
+            if event.confusion is not None:  # a classifier: the latest confusion matrix
+                self.set_status(confusion=event.confusion)
         elif kind == "sample":
             self.db.execute("INSERT INTO samples(step, text, time, novelty) VALUES (?,?,?,?)",
                             (event.step, event.text, now, event.novelty))
@@ -101,8 +109,9 @@ class RunWriter:
         if self._steps:
             with self.db:
                 self.db.execute("BEGIN")
-                self.db.executemany(f"INSERT INTO steps VALUES ({','.join('?' * 11)})",
-                                    self._steps)
+                self.db.executemany(
+                    f"INSERT INTO steps({','.join(STEP_FIELDS)}, time) "
+                    f"VALUES ({','.join('?' * (len(STEP_FIELDS) + 1))})", self._steps)
             self._steps.clear()
         self._last_flush = time.monotonic()
 
@@ -135,9 +144,14 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring a run store written by an earlier poetui up to this schema, so a resumed run can
     record what it now records. Only the writer does this: a viewer reads an old store as it
     is (rows without the column read as missing, which the screens show as no figure)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(samples)")}
-    if "novelty" not in columns:
-        db.execute("ALTER TABLE samples ADD COLUMN novelty REAL")
+    for table, column in LATER_COLUMNS:
+        if column not in columns_of(db, table):
+            kind = "INTEGER" if column == "tokens" else "REAL"
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def columns_of(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
 
 
 def send_command(model_dir: Path, command: str) -> None:
@@ -159,6 +173,20 @@ def read_status(model_dir: Path) -> dict[str, str]:
         return dict(db.execute("SELECT key, value FROM status").fetchall())
     except sqlite3.Error:
         return {}
+    finally:
+        db.close()
+
+
+def rows_of(model_dir: Path, table: str) -> Iterator[dict]:
+    """Every row of ``steps``, ``evals`` or ``samples`` in the order written, as dicts of the
+    columns the store has; read as they are iterated (an export of a long run)."""
+    if table not in ("steps", "evals", "samples"):
+        raise ValueError(f"unknown table {table!r}")
+    db = sqlite3.connect(f"file:{model_dir / DB}?mode=ro", uri=True, timeout=10)
+    db.row_factory = sqlite3.Row
+    try:
+        for row in db.execute(f"SELECT * FROM {table} ORDER BY rowid"):
+            yield dict(row)
     finally:
         db.close()
 
@@ -186,12 +214,15 @@ class RunReader:
             self.db.row_factory = sqlite3.Row
         return self.db
 
-    def poll(self, limit: int = 100_000) -> RunDelta:
+    def poll(self, limit: int = 100_000,
+             tables: tuple[str, ...] = ("steps", "evals", "samples", "log")) -> RunDelta:
+        """What is new in ``tables`` (and the whole status). A viewer that reads the steps,
+        evaluations and samples as columns (engine.storage.history) asks for the log only."""
         delta = RunDelta()
         db = self._connect()
         if db is None:
             return delta
-        for table in ("steps", "evals", "samples", "log"):
+        for table in tables:
             rows = db.execute(
                 f"SELECT rowid AS id, * FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?",
                 (self.cursor[table], limit),
@@ -201,6 +232,10 @@ class RunReader:
                 getattr(delta, table).extend(dict(row) for row in rows)
         delta.status = dict(db.execute("SELECT key, value FROM status").fetchall())
         return delta
+
+    def connection(self) -> sqlite3.Connection | None:
+        """The reader's connection (None until the run store exists), for a columns reader."""
+        return self._connect()
 
     def close(self) -> None:
         if self.db is not None:

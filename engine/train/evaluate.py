@@ -63,6 +63,8 @@ def evaluate_file(name: str, path: str | Path, device: str = "auto",
     ``progress`` hears (what is being done, the share of it done) as it goes."""
     loaded = load_model(name)
     vocab, kind = loaded.vocab, loaded.kind
+    if kind.classifies:
+        return evaluate_classifier(loaded, path, device, precision)
     # The model's recipe reads the file as it read its corpus (e.g. the Tang filters).
     data = kind.parse(apply_recipe(loaded.folder.recipe, read_text_file(Path(path))))
     # Out-of-vocabulary pieces are counted in what the model reads: for a records model, the
@@ -102,6 +104,35 @@ def evaluate_file(name: str, path: str | Path, device: str = "auto",
     }
 
 
+def evaluate_classifier(loaded, path: str | Path, device: str = "auto",
+                        precision: str = "fp32") -> dict:
+    """A classifier on a labelled file (a digits CSV or IDX file, or `label<TAB>text` lines):
+    accuracy, accuracy per class, the confusion matrix (rows: true class), and the loss."""
+    from engine.data.labelled import labelled_images, parse_labelled_text
+
+    path = Path(path)
+    vocab, kind = loaded.vocab, loaded.kind
+    reads_images = bool(loaded.model.config.inputs)
+    data = labelled_images(path)
+    if reads_images and data is None:
+        raise PoetuiError(f"{path} is not a digits CSV (label,pixel0,…,pixel783) or an IDX "
+                          "images file; this model reads 28×28 images.")
+    if not reads_images:
+        if data is not None:
+            raise PoetuiError(f"{path} holds images, but model '{loaded.name}' reads texts; "
+                              "give `label<TAB>text` lines.")
+        data = parse_labelled_text(read_text_file(path), str(path))
+    ids = kind.encode(vocab, data)
+    dev = pick_device(device)
+    model = loaded.model.to(dev)
+    result = validation_loss(model, kind, kind.eval_batches(ids, vocab), dev,
+                             resolve_precision(precision, dev))
+    assert result is not None  # nothing interrupts it
+    loss, count = result
+    return {"model": loaded.name, "file": str(path), "examples": count, "loss": loss,
+            **kind.quality(model, vocab, ids)}
+
+
 @dataclass(frozen=True)
 class Scored:
     """One token of a scored text: its surprisal in bits (None for a stream's first token,
@@ -123,6 +154,9 @@ def score_text(name: str, text: str, device: str = "auto") -> list[Scored]:
     if kind.translates:
         raise PoetuiError(f"Model '{name}' translates; score its translations with "
                           f"`poetui eval {name} FILE`.")
+    if kind.classifies:
+        raise PoetuiError(f"Model '{name}' classifies; measure it with `poetui eval {name} "
+                          "FILE` or read with `poetui classify`.")
     ids = kind.encode(vocab, kind.parse(apply_recipe(loaded.folder.recipe, text)))
     if not kind.enough_to_score(ids):
         raise PoetuiError("The text has too little this model can read to score.")

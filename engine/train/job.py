@@ -84,13 +84,13 @@ def plan(corpus_spec: str | None, preset: str | None = None, **overrides) -> Pla
         raise PoetuiError(f"The minimum word frequency is how often a word must occur to be kept: "
                           f"a whole number of 1 or more (not {min_freq}).")
     kind = corpus.kind
-    settings.update(kind.model_settings())
     train_part = corpus.split()[0]
+    settings.update(kind.model_settings(train_part))
     vocab = Vocab.build(kind.texts(train_part), level, kind.specials(),
                         int(settings.get("min_freq", 1)), bool(settings.get("lowercase", False)),
                         int(settings.get("max_vocab", 0)))
-    if len(vocab) - len(vocab.specials) < 2:
-        raise PoetuiError("The corpus has fewer than two distinct tokens; give more varied text.")
+    vocab.classes = kind.classes(train_part)
+    kind.check_vocab(vocab, train_part)
     try:
         model = ModelConfig(vocab_size=len(vocab),
                             **{k: v for k, v in settings.items() if k in MODEL_FIELDS})
@@ -151,7 +151,8 @@ def create_model(corpus_spec: str | None, name: str | None = None, preset: str |
         "created": time.time(),
         "preset": p.preset,
         "corpus": {"name": corpus.name, "kind": corpus.kind.name, "source": corpus.source,
-                   "reverse": bool(getattr(corpus.kind, "reverse", False))},
+                   "reverse": bool(getattr(corpus.kind, "reverse", False)),
+                   **({"split": corpus.kind.split_rule} if corpus.kind.split_rule else {})},
         "level": p.level,
         "recipe": p.recipe,
         "model": model.to_json(),

@@ -80,6 +80,7 @@ class Trainer:
         self.best_val: float | None = None
         self.last_val: float | None = None
         self.last_chrf: float | None = None  # translation models
+        self.last_accuracy: float | None = None  # classifiers
         self.carried = None  # recurrent state carried into the next window (streams)
         self.poll_interval = 0.25  # seconds between control() calls
         self.resumed = False
@@ -162,6 +163,7 @@ class Trainer:
             self._clock = time.monotonic()  # the clock goes on from the restored time
         self.best_val, self.last_val = state.get("best_val_loss"), state.get("val_loss")
         self.last_chrf = state.get("chrf")
+        self.last_accuracy = state.get("accuracy")
         self.resumed = True
 
     # -- schedule ----------------------------------------------------------------------------
@@ -340,7 +342,7 @@ class Trainer:
             with autocast(self.device, self.precision):
                 logits, state = self.kind.forward(model, batch, state, self.device)
             loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
-                                   ignore_index=IGNORE)
+                                   ignore_index=IGNORE, label_smoothing=cfg.label_smoothing)
             (loss * batch.tokens / len(y) if cfg.loss_sum else loss).backward()
         else:
             loss, state = self._team_loss(batch, state, lr)
@@ -368,7 +370,7 @@ class Trainer:
         progress = self.progress()
         return StepEvent(self.step, self.epoch + 1, self.position / len(self.batches),
                          progress, self._loss, lr, grad_norm, tps, self.wall,
-                         self.eta(progress))
+                         self.eta(progress), self.tokens_seen)
 
     def _team_loss(self, batch: Batch, state, lr: float) -> tuple[float, object]:
         """Forward and backward of this process's rows: (the global batch's loss, the state).
@@ -489,8 +491,9 @@ class Trainer:
         if not scored:
             self.stopping, scores = True, {}
         self.last_chrf = scores.get("chrf")
+        self.last_accuracy = scores.get("accuracy")
         emit(EvalEvent(self.step, val, math.exp(min(val, 50)), val / math.log(2), best,
-                       scores.get("chrf")))
+                       scores.get("chrf"), scores.get("accuracy"), scores.get("confusion")))
         if save:
             self.save(emit, ("latest", "best") if best else ("latest",))
         return val
@@ -526,7 +529,7 @@ class Trainer:
         state = {
             "step": self.step, "epoch": self.epoch, "position": self.position,
             "elapsed": self.elapsed, "wall": self.wall, "tokens_seen": self.tokens_seen,
-            "lr_scale": self.lr_scale, "chrf": self.last_chrf,
+            "lr_scale": self.lr_scale, "chrf": self.last_chrf, "accuracy": self.last_accuracy,
             "val_loss": self.last_val, "best_val_loss": self.best_val,
             "train_config": asdict(self.config),
         }

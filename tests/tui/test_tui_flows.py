@@ -63,12 +63,13 @@ async def test_create_train_stop_generate(pattern_file: Path, runs: list[str],
         dash = app.screen
         assert dash.model_name == "cat"
         # The loss panel fills from the run store as the separate process trains.
-        await wait_for(pilot, lambda: len(dash.train_losses) >= 5)
+        await wait_for(pilot, lambda: len(dash.history) >= 5)
         spark = dash.query_one("#train-spark")
         seen = len(spark.data)
         assert seen >= 5
         await wait_for(pilot, lambda: len(dash.query_one("#train-spark").data) > seen)
-        assert dash.train_losses[-1] < dash.train_losses[0]
+        loss = dash.history.step_column("loss")
+        assert loss[-1] < loss[0]
         await pilot.press("s")
         await wait_for(pilot, lambda: dash.state in ("stopped", "done"))
         assert not is_locked(store.existing("cat"))
@@ -104,7 +105,7 @@ async def test_attach_shows_missed_history_and_quit_stops(pattern_file: Path,
         dash = app.screen
         await wait_for(pilot, lambda: dash.last_step is not None and dash.last_step["step"] > 20)
         # Everything from step 1 on, though the dashboard opened later.
-        assert len(dash.train_losses) == dash.last_step["step"]
+        assert len(dash.history) == dash.last_step["step"]
         assert dash.state == "training"
         await pilot.press("p")
         await wait_for(pilot, lambda: dash.state == "paused")

@@ -21,7 +21,7 @@ from engine.storage.runstore import RunWriter
 from engine.train.job import create_model
 from tui.app import PoetuiApp, screen_commands
 from tui.screens.dashboard import DashboardScreen
-from tui.widgets.loss import LossChart
+from tui.widgets.run_chart import RunChart
 from tui.widgets.samples import SamplePanel
 
 pytestmark = pytest.mark.timeout(120)
@@ -91,7 +91,7 @@ async def test_the_palette_offers_every_key_of_the_screen(pattern_file: Path, al
         await pilot.press(*"chart")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is dash and dash.query_one(LossChart).display)
+        await wait_for(pilot, lambda: app.screen is dash and dash.query_one(RunChart).display)
 
 
 async def test_the_status_line_stays_one_row_at_80_columns(pattern_file: Path, alive) -> None:

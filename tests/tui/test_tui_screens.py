@@ -151,6 +151,7 @@ async def test_footers_keep_the_keys_needed_most(pattern_file: Path) -> None:
             assert key in footer
         app.open_dashboard("keys")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await wait_for(pilot, lambda: app.screen.polled)  # its first poll in, on a busy machine
         await pilot.pause()
         footer = screen_lines(app)[-1]
         # The run is done: its footer offers what can be done with it, not pause or stop.
@@ -183,10 +184,12 @@ async def test_dashboard_drops_a_stale_message_and_says_evaluating(
     create_model(str(pattern_file), "live", "tiny")
     path = record_run("live", state="training")
     writer = RunWriter(path)
-    writer.log("checkpoint", "latest checkpoint saved at step 10")
     app = PoetuiApp(attach="live")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        # Written once the dashboard is up: on a busy machine the app's start could take
+        # longer than the news lasts here.
+        writer.log("checkpoint", "latest checkpoint saved at step 10")
         status = app.screen.query_one("#run-status")
         await wait_for(pilot, lambda: "checkpoint saved" in str(status.render()))
         # News for a while, then gone: it does not stay after it stops being news.

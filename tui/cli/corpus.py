@@ -84,6 +84,13 @@ def _show_text(spec: str, kind: str | None) -> None:
 
     corpus = load_corpus(spec, kind)
     described = describe(corpus)
+    if "examples" in described:  # labelled examples (a classifier's corpus)
+        _row("name", described["name"])
+        _row("kind", f"{described['kind']} ({KIND_ORIGIN[described['kind_origin']]})")
+        _row("examples", f"{described['examples']:,} {described['examples_are']}, "
+                         f"{described['classes']} classes")
+        _row("per class", "  ".join(f"{c}: {n:,}" for c, n in described["per_class"].items()))
+        return
     vocab = Vocab.build([corpus.text], "word", min_freq=5)
     _row("name", described["name"])
     _row("kind", f"{described['kind']} ({KIND_ORIGIN[described['kind_origin']]})")

@@ -17,10 +17,12 @@ from engine.config import (
     BUDGET_LIMIT_WORDS,
     CELLS,
     CLIP_MODES,
+    DEFAULT_BEAM,
     KINDS,
     LEVELS,
     MAX_BEAM,
     OPTIMIZERS,
+    POOLS,
     PRECISIONS,
     SCHEDULES,
     SampleConfig,
@@ -79,7 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--reverse", action="store_true", default=None,
                    help="translation pairs: train the target-to-source direction")
     t.add_argument("--bidirectional", action=argparse.BooleanOptionalAction,
-                   help="translation: the encoder reads both ways")
+                   help="translation: the encoder reads both ways; a classifier: its stack "
+                        "does")
+    t.add_argument("--pool", choices=POOLS, help="a classifier: name the class from the last "
+                   "step's output, or the outputs' mean or max over the steps")
+    t.add_argument("--shift", type=int, help="images: move each by up to this many pixels "
+                   "each time it is read (0 to 8)")
+    t.add_argument("--rotate", type=float, help="images: turn each by up to this many "
+                   "degrees each time it is read (0 to 45)")
     t.add_argument("--attention", action=argparse.BooleanOptionalAction,
                    help="translation: the decoder attends to the encoder's outputs")
     t.add_argument("--seq-len", type=int)
@@ -156,25 +165,42 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--json", action="store_true", help="one JSON object per token, with its "
                     "surprisal in bits (their sum is `poetui eval`'s total loss, in bits)")
 
-    e = sub.add_parser("eval", help="a model's loss on any text file")
+    e = sub.add_parser("eval", help="a model's loss on any text file (a classifier's accuracy, "
+                       "per class and as a confusion matrix, on a labelled file)")
     e.add_argument("name")
     e.add_argument("file")
     e.add_argument("--beam", type=int, help="translation models: score beam search of this "
                    f"width (1 to {MAX_BEAM}) instead of greedy decoding (without --beam)")
     e.add_argument("--json", action="store_true")
 
-    tr = sub.add_parser("translate", help="translate with a model trained on pairs, streamed")
+    cl = sub.add_parser("classify", help="name the class of a text, or of each example in a "
+                        "file, with a classifier")
+    cl.add_argument("name")
+    cl.add_argument("input", nargs="?", default="-", metavar="TEXT|FILE|-",
+                    help="a text, a file (a digits CSV or IDX file for an image model; "
+                    "lines of text, or label<TAB>text lines, for a text model), or - for each "
+                    "line of stdin (the default)")
+    cl.add_argument("--top", type=int, default=1, metavar="K",
+                    help="show the K likeliest classes of each input")
+    cl.add_argument("--json", action="store_true", help="one JSON object per input")
+
+    tr = sub.add_parser("translate", help="translate with a model trained on pairs")
     tr.add_argument("name")
     tr.add_argument("text", nargs="?", help="the sentence (default: each line of stdin)")
     tr.add_argument("--beam", type=int, help=f"beam search of this width (1 to {MAX_BEAM}; "
-                    "default: greedy decoding)")
-    tr.add_argument("--n-best", type=int, default=1, help="with --beam: how many "
+                    f"default {DEFAULT_BEAM}; 1: greedy, streamed as it is decoded)")
+    tr.add_argument("--n-best", type=int, default=1, help="how many of the beam's "
                     f"translations (1 to {MAX_BEAM}), best first, with their scores")
 
-    m = sub.add_parser("models", help="list, inspect, rename or delete models")
-    m.add_argument("action", nargs="?", choices=["list", "info", "rm", "rename"], default="list")
+    m = sub.add_parser("models", help="list, inspect, rename or delete models; export a run's "
+                       "metrics", description="metrics NAME [--csv|--json]: the run's steps, "
+                       "evaluations and samples (CSV: one row per step)")
+    m.add_argument("action", nargs="?", choices=["list", "info", "rm", "rename", "metrics"],
+                   default="list")
     m.add_argument("names", nargs="*")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--csv", action="store_true", help="metrics: CSV, one row per step (the "
+                   "default)")
     m.add_argument("--yes", action="store_true", help="rm: delete without asking (needed when "
                    "stdin is not a terminal)")
 
@@ -217,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 TRAIN_OPTIONS = ("kind", "level", "min_freq", "max_vocab", "cell", "layers", "hidden", "embed",
-                 "dropout", "tie_weights", "reverse", "bidirectional", "attention", "seq_len",
+                 "dropout", "tie_weights", "reverse", "bidirectional", "attention", "pool",
+                 "shift", "rotate", "seq_len",
                  "batch", "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
                  "device", "precision", "threads", "checkpoint_minutes", "nproc",
@@ -296,7 +323,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         done = run_training(model_dir, shown(progress.update), stop, changes,
                             new=not args.resume)
     if not stop.hung_up:
-        progress.summary(done, "translate" if model.translates else "sample")
+        progress.summary(done, "translate" if model.translates else
+                         "classify" if model.classifies else "sample")
     return 0
 
 
@@ -433,6 +461,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
+    if "accuracy" in result:
+        from tui.cli.classify import print_report
+
+        print_report(result)
+        return 0
     print(f"{result['file']}: loss {result['loss']:.4f} nats/token, "
           f"{result['bits_per_token']:.3f} bits/token, perplexity {result['perplexity']:.2f} "
           f"over {result['tokens']:,} tokens ({result['oov']:,} outside the vocabulary)")
@@ -441,6 +474,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"translations ({decoding}): chrF {result['chrf']:.3f}, BLEU "
               f"{result['bleu']:.3f}, exact match {result['exact']:.1%}")
     return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from tui.cli.classify import run
+
+    return run(args)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -453,7 +492,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     _check_beam(args.beam, args.n_best)
     from engine.loading import load_model  # PyTorch, after the check
 
-    beam = args.beam or 0
+    beam = DEFAULT_BEAM if args.beam is None else args.beam
     translator = load_model(args.name).translator()
     lines = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
     told: set[str] = set()
@@ -477,10 +516,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
 def _check_beam(beam: int | None, n_best: int = 1) -> None:
     """One limit for `translate` and `eval`, checked before a model loads: the search costs
     width × length decoder steps per sentence, so a million-wide beam ran for minutes in
-    silence. 0 meant greedy without --help saying so; leaving --beam out is greedy now."""
+    silence. 0 meant greedy without --help saying so; a width of 1 is greedy now."""
     if beam is not None and not 1 <= beam <= MAX_BEAM:
-        raise PoetuiError(f"--beam is a beam width from 1 to {MAX_BEAM} (not {beam}); leave it "
-                          "out for greedy decoding.")
+        raise PoetuiError(f"--beam is a beam width from 1 to {MAX_BEAM} (not {beam}); a width "
+                          "of 1 is greedy decoding.")
     if not 1 <= n_best <= MAX_BEAM:
         raise PoetuiError(f"--n-best is how many translations to show: 1 to {MAX_BEAM} (not "
                           f"{n_best}).")
@@ -517,7 +556,13 @@ def cmd_models(args: argparse.Namespace) -> int:
     if len(args.names) != need:
         raise PoetuiError(f"`poetui models {args.action}` needs {need} model name"
                           f"{'s' if need > 1 else ''}.")
-    if args.action == "info":
+    if args.action == "metrics":
+        from tui.cli.metrics import write_metrics
+
+        if args.csv and args.json:
+            raise PoetuiError("Give --csv or --json, not both.")
+        write_metrics(store.existing(args.names[0]), args.names[0], sys.stdout, args.json)
+    elif args.action == "info":
         folder = store.open_model(args.names[0])
         m = folder.summary()
         info = m.to_json()
@@ -575,6 +620,7 @@ def _info_table(folder):
             ("steps", f"{m.steps:,}"),
             ("best val loss", fmt.loss(m.best_val_loss)),
             *([("held-out chrF", fmt.loss(m.chrf))] if m.translates else []),
+            *([("held-out accuracy", fmt.num(m.accuracy, ".2%"))] if m.classifies else []),
             ("last trained", fmt.when(m.last_trained) if m.last_trained else "never"),
             ("state", m.state.words), *([("why", m.message)] if m.message else []),
             ("folder", str(m.path)),
@@ -615,7 +661,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "score": cmd_score,
-                "translate": cmd_translate,
+                "translate": cmd_translate, "classify": cmd_classify,
                 "models": cmd_models, "corpus": cmd_corpus, "verse": cmd_verse,
                 "attach": cmd_attach, "serve": cmd_serve}
     try:

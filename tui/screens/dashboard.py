@@ -7,6 +7,7 @@ so the UI thread never waits on SQLite; commands go back through the run store.
 
 from __future__ import annotations
 
+import json
 import time
 
 from textual import work
@@ -20,11 +21,15 @@ from textual.widgets import Footer, Header, Static
 from engine.errors import PoetuiError
 from engine.storage import store
 from engine.storage.folder import ModelFolder, RunState
+from engine.storage.history import HistoryChunk, HistoryReader, RunHistory
 from engine.storage.runlock import is_locked
 from engine.storage.runstore import RunReader, send_command
 from tui.messages import RunPolled
-from tui.widgets.loss import LossChart, LossSparklines
+from tui.screens.run_picker import compare_runs
+from tui.widgets.classifier import ClassifierPanel
+from tui.widgets.loss import LossSparklines
 from tui.widgets.metrics import MetricsPanel
+from tui.widgets.run_chart import RunChart
 from tui.widgets.run_progress import RunProgress
 from tui.widgets.samples import SamplePanel
 
@@ -49,12 +54,14 @@ class DashboardScreen(Screen):
         Binding("m", "sample", "Sample now", show=False, id="dashboard.sample"),
     ]
 
+    # The chart's keys (l shows it), listed in help with the dashboard's own.
+    HELP_BINDINGS = RunChart.BINDINGS
+
     def __init__(self, name: str) -> None:
         super().__init__()
         self.model_name = name
         self.model_dir = store.existing(name)
-        self.train_losses: list[float] = []
-        self.val_losses: list[float] = []
+        self.history = RunHistory()  # steps, evaluations and samples as columns (the chart's)
         self.last_step: dict | None = None
         self.last_eval: dict | None = None
         self.status: dict[str, str] = {}
@@ -65,12 +72,16 @@ class DashboardScreen(Screen):
         # The poller's own (in its thread, one poll at a time): the reader, the last status
         # and lock it posted, whether a poll is going, the model's kind.
         self.reader: RunReader | None = None
+        self.history_reader = HistoryReader()
         self.last_poll: tuple | None = None
         self.polling = self.closed = False
         self.translates = False
         # A translation run reports chrF at each evaluation (the run store's status "chrf"):
         # the poller reads which kind of model it is, with its first poll.
         self.translating = False
+        self.class_names: tuple[str, ...] = ()  # a classifier's (read by the poller)
+        self.accuracies: list[float] = []
+        self.last_sample: dict | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,12 +91,14 @@ class DashboardScreen(Screen):
             with Horizontal(id="run-middle"):
                 yield LossSparklines(id="loss")
                 yield MetricsPanel(id="metrics")
-            yield LossChart(id="chart")
+            yield RunChart(id="chart")
             yield SamplePanel(id="sample")
+            yield ClassifierPanel(id="classifier-panel")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#chart").display = False
+        self.query_one(RunChart).set_run(self.model_name, self.history)
+        self.query_one("#classifier-panel").display = False
         self.query_one("#loss").border_title = "loss"
         self.query_one("#sample").border_title = "sample"
         self.set_interval(POLL_SECONDS, self.tick)
@@ -113,13 +126,26 @@ class DashboardScreen(Screen):
             if self.reader is None:
                 folder = ModelFolder(self.model_dir)
                 self.translates = not folder.damaged and folder.translates
+                if not folder.damaged and folder.kind.classifies:
+                    self.class_names = tuple(folder.vocab().classes)
                 self.reader = RunReader(self.model_dir)
-            delta = self.reader.poll()
+            delta = self.reader.poll(tables=("log",))
             alive = is_locked(self.model_dir)
-            new = delta.steps or delta.evals or delta.samples or delta.log
-            if new or (delta.status, alive) != self.last_poll:
+            db = self.reader.connection()
+            chunk = HistoryChunk() if db is None else \
+                self.history_reader.overview(db) or self.history_reader.read(db)
+            if chunk or delta.log or (delta.status, alive) != self.last_poll:
                 self.last_poll = (delta.status, alive)
-                self.post_message(RunPolled(delta, alive, self.translates))
+                self.post_message(RunPolled(delta, alive, self.translates, chunk,
+                                           self.class_names))
+            # A long history: its overview is on screen; every step comes next, as one chunk.
+            rest = None
+            while chunk.more and not self.closed:
+                chunk = self.history_reader.read(db)
+                rest = chunk if rest is None else rest.merged(chunk)
+            if rest:
+                self.post_message(RunPolled(type(delta)(status=delta.status), alive,
+                                            self.translates, rest, self.class_names))
         finally:
             self.polling = False
             if self.closed and self.reader is not None:
@@ -131,24 +157,27 @@ class DashboardScreen(Screen):
         self.alive, self.polled = message.alive, True
         self.translating = message.translates
         self.status = delta.status
-        self.train_losses.extend(row["loss"] for row in delta.steps)
-        self.val_losses.extend(row["val_loss"] for row in delta.evals)
-        if delta.steps:
-            self.last_step = delta.steps[-1]
-        if delta.evals:
-            self.last_eval = delta.evals[-1]
+        chunk = message.chunk
+        cut = self.history.add(chunk)
+        if chunk.last_step:
+            self.last_step = chunk.last_step
+        if chunk.last_eval:
+            self.last_eval = chunk.last_eval
         if delta.log:
             self.last_log = delta.log[-1]
+        if message.classes:
+            self.show_classifier(message)
+            return
         with self.app.batch_update():
-            self.query_one(LossSparklines).show(self.train_losses, self.val_losses)
-            chart = self.query_one(LossChart)
-            if chart.display:
-                self.show_chart()
+            chart = self.query_one(RunChart)
+            chart.grew(cut)  # redraws only when shown
+            if not chart.display:
+                self.show_sparklines()
+                if chunk.samples:
+                    self.query_one(SamplePanel).show(vars(chunk.samples[-1]))
             self.query_one(MetricsPanel).show(self.last_step, self.last_eval, self.chrf,
                                                self.translating)
             self.query_one(RunProgress).show(self.last_step)
-            if delta.samples:
-                self.query_one(SamplePanel).show(delta.samples[-1])
             self.show_status()
         if self.state.live != was_live:
             self.refresh_bindings()  # the run's own keys come and go with it (check_action)
@@ -158,6 +187,28 @@ class DashboardScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.state.live or action not in self.RUN_ACTIONS
+
+    def show_classifier(self, message: RunPolled) -> None:
+        """A classifier's run: accuracy beside the loss, the confusion matrix and a held-out
+        digit, in place of the language model's middle and sample."""
+        accuracies = self.history.eval_column("accuracy")
+        self.accuracies = [float(a) for a in accuracies if a == a]  # NaN: no figure
+        if self.history.samples:
+            self.last_sample = vars(self.history.samples[-1])
+        try:
+            confusion = json.loads(self.status.get("confusion", "null"))
+        except ValueError:
+            confusion = None
+        with self.app.batch_update():
+            for widget, shown in (("#run-middle", False), ("#sample", False),
+                                  ("#classifier-panel", True)):
+                self.query_one(widget).display = shown
+            self.query_one(ClassifierPanel).show(list(self.history.step_column("loss")),
+                                                 self.accuracies,
+                                                 self.last_step, confusion,
+                                                 list(message.classes), self.last_sample)
+            self.query_one(RunProgress).show(self.last_step)
+            self.show_status()
 
     @property
     def chrf(self) -> float | None:
@@ -206,11 +257,6 @@ class DashboardScreen(Screen):
             self.shown_status = text
             line.update(text)
 
-    def show_chart(self) -> None:
-        train = self.train_losses
-        self.query_one(LossChart).show(train, min(train, default=None),
-                                       max(train, default=None))
-
     # -- commands -------------------------------------------------------------------------------
 
     def command(self, command: str, note: str) -> bool:
@@ -245,14 +291,30 @@ class DashboardScreen(Screen):
             self.notify("No weights yet; wait for the first steps.", severity="warning")
             return
         # The latest checkpoint is the current weights as far as another process can see.
-        self.app.open_desk(self.model_name, self.translating, "latest")
+        self.app.open_desk(self.model_name, self.translating, "latest", bool(self.class_names))
 
     def action_chart(self) -> None:
-        chart = self.query_one(LossChart)
-        chart.display = not chart.display
-        self.query_one("#run-middle").display = not chart.display
+        """l: the chart in place of the sparklines, the numbers and the sample (it has its
+        own readout and sample, at its cursor), and back."""
+        chart = self.query_one(RunChart)
         if chart.display:
-            self.show_chart()
+            chart.hide()
+        else:
+            chart.show_and_focus()
+        self.query_one("#run-middle").display = not chart.display
+        self.query_one(SamplePanel).display = not chart.display
+        if not chart.display:
+            self.show_sparklines()
+            if self.history.samples:
+                self.query_one(SamplePanel).show(vars(self.history.samples[-1]))
+
+    def show_sparklines(self) -> None:
+        counted = self.last_step["step"] if self.history.overview and self.last_step else None
+        self.query_one(LossSparklines).show(self.history.step_column("loss"),
+                                            self.history.eval_column("val_loss"), counted)
+
+    def on_run_chart_compare_requested(self, _: RunChart.CompareRequested) -> None:
+        compare_runs(self, self.query_one(RunChart), self.model_name)
 
     def action_detach(self) -> None:
         if self.alive:

@@ -28,7 +28,8 @@ class HelpScreen(ModalScreen[None]):
         about = getattr(self.under, "HELP_TEXT", "")
         if about:
             lines += [about, ""]
-        for binding in self.under.BINDINGS:
+        # A screen's own keys, then those of a widget it shows (HELP_BINDINGS: the chart's).
+        for binding in [*self.under.BINDINGS, *getattr(self.under, "HELP_BINDINGS", ())]:
             if isinstance(binding, Binding) and binding.description:
                 keys = binding.key_display or binding.key.replace(",", " / ")
                 lines.append(f"  [b]{keys:<16}[/b] {binding.description}")

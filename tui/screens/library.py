@@ -52,7 +52,8 @@ class LibraryScreen(Screen):
         Binding("n", "new", "New", tooltip="Create a model", id="library.new"),
         Binding("t", "train", "Train", tooltip="Train or resume the model", id="library.train"),
         Binding("g", "generate", "Write", id="library.generate"),
-        Binding("o", "watch", "Watch", id="library.watch"),
+        Binding("o", "watch", "Watch", tooltip="The live dashboard, or a finished run's chart",
+                id="library.watch"),
         Binding("i", "inspect", "Info", id="library.inspect"),
         # Out of the footer, which holds seven keys at 80 columns; help lists it.
         Binding("r", "rename", "Rename", show=False, id="library.rename"),
@@ -258,14 +259,22 @@ class LibraryScreen(Screen):
             self.notify(f"'{m.name}' has not been trained yet; press t to train it first.",
                         severity="warning")
             return
-        self.app.open_desk(m.name, m.translates)
+        self.app.open_desk(m.name, m.translates, classifies=m.classifies)
 
     def action_watch(self) -> None:
         m = self.selected()
         if m is None or self.refuse_damaged(m):
             return
         if not m.state.live:
-            self.notify(f"'{m.name}' is not training; press t to train it.", severity="warning")
+            if not m.steps:
+                self.notify(f"'{m.name}' has not trained yet; press t to train it.",
+                            severity="warning")
+                return
+            # A finished run: its chart, to read and compare (t trains it further).
+            from tui.screens.run_chart import RunChartScreen
+
+            self.app.came_from = m.name
+            self.app.push_screen(RunChartScreen(m.name))
             return
         self.app.open_dashboard(m.name)
 

@@ -318,6 +318,9 @@ class NewModelScreen(Screen):
             return  # the user has typed on since; a newer check is coming
         self.query_one(CorpusReport).show(message.info, message.error)
         self.corpus_ok = message.error is None
+        suggested = (message.info or {}).get("preset")  # labelled examples: a classifier's
+        if suggested and self.query_one("#preset", Select).value != suggested:
+            self.query_one("#preset", Select).value = suggested
         if self.corpus_ok:
             self.start_estimate()
         else:

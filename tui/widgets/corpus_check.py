@@ -24,6 +24,12 @@ class CorpusReport(Static):
             self.update(error)
             return
         assert info is not None
+        if "examples" in info:  # labelled examples: what a classifier will learn to tell apart
+            counts = ", ".join(f"{c} {n:,}" for c, n in list(info["per_class"].items())[:12])
+            self.update(f"[b]{info['name']}[/b]  ({info['kind']})\n{info['examples']:,} "
+                        f"labelled {info['examples_are']}, {info['classes']} classes\n\n"
+                        f"{counts}")
+            return
         lines = [
             f"[b]{info['name']}[/b]  ({info['kind']})",
             f"{info['characters']:,} characters, {info['distinct_characters']:,} distinct",

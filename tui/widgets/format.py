@@ -98,6 +98,36 @@ def aligned(pairs: list[tuple[str, str]], columns: int = 1, indent: int = 0) -> 
     return "\n".join(lines)
 
 
+def compact(value: float | None) -> str:
+    """A number in at most about five characters, for axis labels and legends: 0.0123, 1.23,
+    12.3, 4,567, 12.3k, 1.2M."""
+    if value is None or value != value:  # None or NaN
+        return DASH
+    a = abs(value)
+    for limit, size, unit in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if a >= limit:
+            return f"{value / size:.3g}{unit}"
+    if a >= 100 or a == int(a):
+        return f"{value:,.0f}"
+    if a >= 0.01:
+        return f"{value:.3g}"
+    return f"{value:.1e}"
+
+
+def clock(seconds: float | None) -> str:
+    """Training time on an axis: 45s, 12m, 1h30m."""
+    if seconds is None or seconds != seconds:
+        return DASH
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+
+
 def origin_words(origin: dict) -> str:
     """What a continued model came from, as its card says it."""
     return (f"{origin.get('model', '?')} at step {origin.get('step', 0):,} "

@@ -1,13 +1,15 @@
-"""Loss over the run: two small sparklines that grow live, and a larger chart on demand."""
+"""Loss over the run: two small sparklines that grow live (the chart is tui.widgets.run_chart)."""
 
 from __future__ import annotations
 
 from statistics import mean
 
+import numpy as np
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline
 
+from engine import curves
 from tui.widgets import format as fmt
 
 
@@ -25,26 +27,14 @@ class LossSparklines(Vertical):
             yield Sparkline([], summary_function=mean, id="val-spark")
         yield Label("", id="val-value", classes="spark-value")
 
-    def show(self, train: list[float], val: list[float]) -> None:
-        # Sparkline redraws only when given a new list, so hand it a copy.
-        self.query_one("#train-spark", Sparkline).data = list(train)
-        self.query_one("#val-spark", Sparkline).data = list(val)
+    def show(self, train: np.ndarray, val: np.ndarray, steps: int | None = None) -> None:
+        """``steps``: how many the run has made, when ``train`` is a sample of a long run."""
+        # Sparkline redraws only when given a new list; a long run is first cut to a few
+        # hundred means (the sparkline would average it to its width in Python).
+        self.query_one("#train-spark", Sparkline).data = curves.binned_means(train, 400)
+        self.query_one("#val-spark", Sparkline).data = curves.binned_means(val, 400)
         self.query_one("#train-value", Label).update(
-            f"{len(train):,} steps, now {fmt.loss(train[-1] if train else None)}")
+            f"{steps or len(train):,} steps, now "
+            f"{fmt.loss(float(train[-1]) if len(train) else None)}")
         self.query_one("#val-value", Label).update(
-            f"{len(val):,} evals, now {fmt.loss(val[-1] if val else None)}")
-
-
-class LossChart(Vertical):
-    """The training loss, tall: toggled with l on the dashboard."""
-
-    def compose(self) -> ComposeResult:
-        yield Label("", id="chart-top", classes="chart-axis")
-        yield Sparkline([], summary_function=mean, id="chart-spark")
-        yield Label("", id="chart-bottom", classes="chart-axis")
-
-    def show(self, train: list[float], low: float | None, high: float | None) -> None:
-        self.query_one("#chart-spark", Sparkline).data = list(train)
-        self.query_one("#chart-top", Label).update(f"training loss  max {fmt.loss(high)}")
-        self.query_one("#chart-bottom", Label).update(
-            f"min {fmt.loss(low)}   {len(train):,} steps →")
+            f"{len(val):,} evals, now {fmt.loss(float(val[-1]) if len(val) else None)}")
