@@ -5,6 +5,7 @@ needed."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pty
@@ -51,7 +52,8 @@ def stream_model(pattern_file) -> str:
 @pytest.fixture
 def pairs(tmp_path) -> tuple[str, Path]:
     """A tiny translation model (words and their reversal) and a held-out file for `eval`."""
-    words = ["abc", "bad", "cab", "dab", "ace", "bead", "face", "cafe", "deaf", "fade"] * 20
+    # Distinct sources: ten words repeated twenty times would read as ten labels (a classifier).
+    words = ["".join(p) for p in itertools.permutations("abcdef", 3)]
     corpus = tmp_path / "pairs.txt"
     corpus.write_text("".join(f"{w}\t{w[::-1]}\n" for w in words), encoding="utf-8")
     held = tmp_path / "held.txt"

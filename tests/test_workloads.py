@@ -73,9 +73,11 @@ def test_the_cookbook_recipe_shows_unk_and_reads_primes_through_it(tmp_path, poe
     result = poetui("sample", "w", "--prime", "Wherefore art thou", "--length", "40",
                     "--greedy")
     assert "wherefore" in result.stderr and "<unk>" in result.stderr  # said once
-    # In the output too: a word model that predicts <unk> shows it, never silently drops it.
-    sampled = poetui("sample", "w", "--length", "300", "--seed", "1").stdout
+    # Asked to (--allow-unk), a word model that predicts <unk> shows it, never silently drops
+    # it; by default <unk> is masked when sampling, so it is never written.
+    sampled = poetui("sample", "w", "--length", "300", "--seed", "1", "--allow-unk").stdout
     assert "<unk>" in sampled
+    assert "<unk>" not in poetui("sample", "w", "--length", "300", "--seed", "1").stdout
 
 
 def test_weight_drop_masks_the_recurrent_weights_only_while_training():

@@ -17,6 +17,7 @@ async def test_dashboard_shows_the_processes_and_their_threads(pattern_file: Pat
     create_model(str(pattern_file), "wide", "tiny")
     record_run("wide", state="done", threads="1", processes="2")
     app = PoetuiApp(attach="wide")
-    async with app.run_test(size=(80, 24)) as pilot:
+    # Wide: at 80 columns the one-row status line keeps what is new and cuts the threads.
+    async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await wait_for(pilot, lambda: "2 processes × 1 thread" in " ".join(screen_lines(app)))
