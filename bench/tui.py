@@ -15,7 +15,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,39 +23,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-POETUI = str(Path(sys.executable).with_name("poetui"))
-SESSION = "poetui-bench"
+from bench.terminal import Terminal  # noqa: E402  (after the path it needs)
 
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
-
-
-def screen() -> str:
-    return tmux("capture-pane", "-p", "-t", SESSION)
-
-
-def start_app(*args: str) -> float:
-    tmux("kill-session", "-t", SESSION)
-    started = time.perf_counter()
-    command = " ".join([f"POETUI_HOME={os.environ['POETUI_HOME']}", POETUI, *args])
-    tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command)
-    return started
-
-
-def wait_screen(predicate, timeout: float = 30.0) -> float:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if predicate(screen()):
-            return time.perf_counter()
-        time.sleep(0.005)
-    raise TimeoutError(f"screen never matched; last screen:\n{screen()}")
+TERMINAL = Terminal("poetui-bench", 80, 24)
 
 
 def first_paint(name: str) -> float:
-    started = start_app()
-    painted = wait_screen(lambda s: name in s)
-    tmux("kill-session", "-t", SESSION)
+    started = TERMINAL.start()
+    painted = TERMINAL.wait(lambda s: name in s)
+    TERMINAL.kill()
     return painted - started
 
 
@@ -92,9 +67,9 @@ def time_keys(presses: list[tuple[str, Callable[[str], bool]]], running: Callabl
             if not running():
                 return latencies
             pressed = time.perf_counter()
-            tmux("send-keys", "-t", SESSION, key)
+            TERMINAL.send(key)
             try:
-                latencies.append(wait_screen(shown, timeout=5) - pressed)
+                latencies.append(TERMINAL.wait(shown, timeout=5) - pressed)
             except TimeoutError:
                 return latencies
             time.sleep(0.3)
@@ -121,31 +96,31 @@ def train(name: str, corpus: Path, steps: int, watch: bool, press: bool = False,
     if library:
         while not is_locked(model_dir):
             time.sleep(0.05)
-        start_app()
-        wait_screen(lambda s: "shelf-000" in s)
+        TERMINAL.start()
+        TERMINAL.wait(lambda s: "shelf-000" in s)
         latencies = time_keys([("i", lambda s: "Model settings" in s),
                                ("Escape", lambda s: "Model settings" not in s)], running)
-        tmux("kill-session", "-t", SESSION)
+        TERMINAL.kill()
     elif watch:
         while not is_locked(model_dir):  # attach needs the run to have started
             time.sleep(0.05)
-        start_app("attach", name)
-        wait_screen(lambda s: "loss" in s and "step" in s)
+        TERMINAL.start("attach", name)
+        TERMINAL.wait(lambda s: "loss" in s and "step" in s)
         while running() and not press:
             time.sleep(0.2)
         while running():
             # Toggle the chart (its legend says "smoothing") and time until the terminal shows
             # the change.
-            before = "smoothing" in screen()
+            before = "smoothing" in TERMINAL.screen()
             pressed = time.perf_counter()
-            tmux("send-keys", "-t", SESSION, "l")
+            TERMINAL.send("l")
             try:
-                shown = wait_screen(lambda s, b=before: ("smoothing" in s) != b, timeout=5)
+                shown = TERMINAL.wait(lambda s, b=before: ("smoothing" in s) != b, timeout=5)
             except TimeoutError:
                 break
             latencies.append(shown - pressed)
             time.sleep(0.3)
-        tmux("kill-session", "-t", SESSION)
+        TERMINAL.kill()
     while running():
         time.sleep(0.2)
     return run_tokens_per_second(model_dir), latencies
