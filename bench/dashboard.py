@@ -225,8 +225,10 @@ def main() -> None:
            f"(polled every 5 ms), so it includes tmux (an app that changes one character per "
            f"key measures about 25 ms this way here). The dashboard paints a long run from an "
            f"overview first (4,096 evenly spaced steps read by rowid, with the newest step and "
-           f"every evaluation and sample), then reads every step in its thread and replaces it: "
-           f"reading a million rows through Python's sqlite3 takes seconds on this machine.")
+           f"every evaluation and sample), then, once that is painted, reads every step in its "
+           f"thread and replaces it: reading a million rows through Python's sqlite3 takes "
+           f"seconds on this machine. The app's CPU is its process's user and system time over "
+           f"the watched run, from /proc.")
 
 
 if __name__ == "__main__":

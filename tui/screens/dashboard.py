@@ -8,6 +8,7 @@ so the UI thread never waits on SQLite; commands go back through the run store.
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from textual import work
@@ -75,6 +76,7 @@ class DashboardScreen(Screen):
         self.history_reader = HistoryReader()
         self.last_poll: tuple | None = None
         self.polling = self.closed = False
+        self.overview_shown = threading.Event()  # set once a long run's overview is painted
         self.translates = False
         # A translation run reports chrF at each evaluation (the run store's status "chrf"):
         # the poller reads which kind of model it is, with its first poll.
@@ -108,6 +110,7 @@ class DashboardScreen(Screen):
 
     def on_unmount(self) -> None:
         self.closed = True
+        self.overview_shown.set()
         if not self.polling and self.reader is not None:
             self.reader.close()  # else the poll in flight closes it as it ends
 
@@ -138,7 +141,11 @@ class DashboardScreen(Screen):
                 self.last_poll = (delta.status, alive)
                 self.post_message(RunPolled(delta, alive, self.translates, chunk,
                                            self.class_names))
-            # A long history: its overview is on screen; every step comes next, as one chunk.
+            # A long history: every step comes next, as one chunk, once the overview is on
+            # screen (reading a million rows holds the interpreter for seconds: begun at once,
+            # it would hold back the first paint it follows).
+            if chunk.overview:
+                self.overview_shown.wait(timeout=2.0)
             rest = None
             while chunk.more and not self.closed:
                 chunk = self.history_reader.read(db)
@@ -158,6 +165,8 @@ class DashboardScreen(Screen):
         self.translating = message.translates
         self.status = delta.status
         chunk = message.chunk
+        if chunk.overview:
+            self.call_after_refresh(self.overview_shown.set)
         cut = self.history.add(chunk)
         if chunk.last_step:
             self.last_step = chunk.last_step
@@ -171,12 +180,11 @@ class DashboardScreen(Screen):
         with self.app.batch_update():
             chart = self.query_one(RunChart)
             chart.grew(cut)  # redraws only when shown
-            if not chart.display:
+            if not chart.display:  # hidden under the chart: brought up to date as it goes
                 self.show_sparklines()
                 if chunk.samples:
                     self.query_one(SamplePanel).show(vars(chunk.samples[-1]))
-            self.query_one(MetricsPanel).show(self.last_step, self.last_eval, self.chrf,
-                                               self.translating)
+                self.show_metrics()
             self.query_one(RunProgress).show(self.last_step)
             self.show_status()
         if self.state.live != was_live:
@@ -305,8 +313,13 @@ class DashboardScreen(Screen):
         self.query_one(SamplePanel).display = not chart.display
         if not chart.display:
             self.show_sparklines()
+            self.show_metrics()
             if self.history.samples:
                 self.query_one(SamplePanel).show(vars(self.history.samples[-1]))
+
+    def show_metrics(self) -> None:
+        self.query_one(MetricsPanel).show(self.last_step, self.last_eval, self.chrf,
+                                          self.translating)
 
     def show_sparklines(self) -> None:
         counted = self.last_step["step"] if self.history.overview and self.last_step else None

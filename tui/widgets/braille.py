@@ -63,20 +63,17 @@ class Canvas:
 
     def rows(self) -> list[list[tuple[str, int]]]:
         """Each row as runs of (characters, colour index; -1 for empty cells)."""
+        filled = self.bits > 0
+        codes = np.where(filled, 0x2800 + self.bits.astype(np.uint32), ord(" "))
+        colours = np.where(filled, self.colour, -1)
+        for (r, c), (char, colour) in self.marks.items():
+            codes[r, c], colours[r, c] = ord(char), colour if char != " " else -1
         out = []
         for r in range(self.height):
-            chars = [chr(0x2800 + int(b)) if b else " " for b in self.bits[r]]
-            colours = self.colour[r].tolist()
-            for (mr, mc), (char, colour) in self.marks.items():
-                if mr == r:
-                    chars[mc], colours[mc] = char, colour
-            runs: list[tuple[str, int]] = []
-            for char, colour in zip(chars, colours, strict=True):
-                if char == " ":
-                    colour = -1
-                if runs and runs[-1][1] == colour:
-                    runs[-1] = (runs[-1][0] + char, colour)
-                else:
-                    runs.append((char, colour))
-            out.append(runs)
+            # A row at once (a Python loop over a chart's cells was most of drawing it).
+            text = codes[r].astype("<u4").tobytes().decode("utf-32-le")
+            row = colours[r]
+            starts = np.r_[0, np.flatnonzero(row[1:] != row[:-1]) + 1].tolist()
+            ends = starts[1:] + [self.width]
+            out.append([(text[a:b], int(row[a])) for a, b in zip(starts, ends, strict=True)])
         return out

@@ -11,6 +11,7 @@ from textual.widgets import Label, Sparkline
 
 from engine import curves
 from tui.widgets import format as fmt
+from tui.widgets.repaint import put_text
 
 
 class LossSparklines(Vertical):
@@ -33,8 +34,8 @@ class LossSparklines(Vertical):
         # hundred means (the sparkline would average it to its width in Python).
         self.query_one("#train-spark", Sparkline).data = curves.binned_means(train, 400)
         self.query_one("#val-spark", Sparkline).data = curves.binned_means(val, 400)
-        self.query_one("#train-value", Label).update(
-            f"{steps or len(train):,} steps, now "
+        put_text(self.query_one("#train-value", Label),
+                 f"{steps or len(train):,} steps, now "
             f"{fmt.loss(float(train[-1]) if len(train) else None)}")
-        self.query_one("#val-value", Label).update(
-            f"{len(val):,} evals, now {fmt.loss(float(val[-1]) if len(val) else None)}")
+        put_text(self.query_one("#val-value", Label),
+                 f"{len(val):,} evals, now {fmt.loss(float(val[-1]) if len(val) else None)}")

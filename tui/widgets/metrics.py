@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from tui.widgets import format as fmt
+from tui.widgets.repaint import put_text
 
 
 class MetricsPanel(Static):
@@ -29,4 +30,4 @@ class MetricsPanel(Static):
             # Snapshot tests freeze what moves with the clock.
             ("elapsed", fmt.duration(s.get("elapsed"))),
         ]
-        self.update("\n".join(f"[b]{k:>13}[/b]  {v}" for k, v in rows))
+        put_text(self, "\n".join(f"[b]{k:>13}[/b]  {v}" for k, v in rows))

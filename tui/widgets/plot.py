@@ -54,12 +54,13 @@ class PlotPanel(Widget):
         self.y_range: tuple[float, float] | None = None  # last drawn (the controller reads it)
         self._plot: tuple | None = None  # the drawn lines and labels, kept while the cursor moves
         self._strips: list[Strip] | None = None
+        self._styled: tuple | None = None  # the drawn rows as segments, without the cursor
 
     def show(self, lines: list[Line], view: tuple[float, float], log: bool, x_axis: str,
              cursor: float | None) -> None:
         self.lines, self.view, self.log_y, self.x_axis, self.cursor = \
             lines, view, log, x_axis, cursor
-        self._plot = self._strips = None
+        self._plot = self._strips = self._styled = None
         self.refresh()
 
     def move_cursor(self, cursor: float | None) -> None:
@@ -84,7 +85,7 @@ class PlotPanel(Widget):
         return min(int((cursor - lo) / (hi - lo) * width), width - 1)
 
     def on_resize(self) -> None:
-        self._plot = self._strips = None
+        self._plot = self._strips = self._styled = None
 
     # -- where things are on screen ----------------------------------------------------------------
 
@@ -160,31 +161,42 @@ class PlotPanel(Widget):
         return rows, labels
 
     def _strips_of(self, rows: list, labels: dict[int, str]) -> list[Strip]:
-        width = self.plot_width
-        lo, hi = self.view
+        if self._styled is None:
+            self._styled = self._style(rows, labels)
+        segments, muted = self._styled
+        cursor_col = self.cursor_column(self.cursor)
+        width = self.size.width
+        if cursor_col is None:
+            strips = [Strip(row) for row in segments]
+        else:
+            theme = self.app.current_theme
+            cursor_bg = Style(bgcolor=theme.panel or "#303040")
+            strips = [Strip(_with_cursor(row, cursor_col, cursor_bg))
+                      for row in segments]
+        if not self.compact:
+            strips.extend(self._x_axis(self.plot_width, muted, cursor_col))
+        return [strip.crop_extend(0, width, None) for strip in strips]
+
+    def _style(self, rows: list, labels: dict[int, str]) -> tuple[list[list[Segment]], Style]:
+        """Each row's segments (its label, the axis, the canvas's runs of one colour), made
+        once per drawing: a cursor move only splits the run under it."""
         theme = self.app.current_theme
         muted = Style(color=theme.foreground or "#a0a0a0", dim=True)
-        cursor_col = self.cursor_column(self.cursor)
-        cursor_bg = Style(bgcolor=theme.panel or "#303040")
         # A faded line is its colour blended halfway into the background (dim alone is lost
         # in some terminals and in screenshots).
         background = Color.parse(theme.background or "#000000")
         styles = [Style(color=Color.parse(line.colour).blend(background, 0.55).hex
                         if line.faded else line.colour) for line in self.lines]
-        strips = []
+        plain = Style()
+        segments = []
         for r, runs in enumerate(rows):
             label = labels.get(r, "")
-            segments = [Segment(f"{label:>{LABEL_WIDTH}}", muted),
-                        Segment("┤" if label else "│", muted)]
-            column = 0
-            for text, colour in runs:
-                style = styles[colour] if colour >= 0 else Style()
-                segments.extend(_with_cursor(text, style, column, cursor_col, cursor_bg))
-                column += len(text)
-            strips.append(Strip(segments))
-        if not self.compact:
-            strips.extend(self._x_axis(width, muted, cursor_col))
-        return [strip.crop_extend(0, self.size.width, None) for strip in strips]
+            row = [Segment(f"{label:>{LABEL_WIDTH}}", muted),
+                   Segment("┤" if label else "│", muted)]
+            row.extend(Segment(text, styles[colour] if colour >= 0 else plain)
+                       for text, colour in runs)
+            segments.append(row)
+        return segments, muted
 
     def _x_axis(self, width: int, muted: Style, cursor_col: int | None) -> list[Strip]:
         lo, hi = self.view
@@ -209,15 +221,19 @@ class PlotPanel(Widget):
                 Strip([Segment("".join(text), muted)])]
 
 
-def _with_cursor(text: str, style: Style, column: int, cursor_col: int | None,
-                 cursor_bg: Style) -> list[Segment]:
-    """A run of cells, the one under the cursor (if in it) on the cursor's background."""
-    if cursor_col is None or not column <= cursor_col < column + len(text):
-        return [Segment(text, style)]
-    k = cursor_col - column
-    return [Segment(text[:k], style), Segment(text[k] if text[k] != " " else "│",
-                                              style + cursor_bg),
-            Segment(text[k + 1:], style)]
+def _with_cursor(row: list[Segment], cell: int, cursor_bg: Style) -> list[Segment]:
+    """A row's segments (its label and axis, then the plot's runs) with the plot's cell
+    ``cell`` on the cursor's background (an empty cell shows the cursor's line)."""
+    column = 0
+    for i in range(2, len(row)):
+        text, style = row[i].text, row[i].style
+        if column <= cell < column + len(text):
+            k = cell - column
+            return [*row[:i], Segment(text[:k], style),
+                    Segment(text[k] if text[k] != " " else "│", style + cursor_bg),
+                    Segment(text[k + 1:], style), *row[i + 1:]]
+        column += len(text)
+    return row
 
 
 def _draw_envelope(canvas: Canvas, env: curves.Envelope, scale: curves.Scale, colour: int,

@@ -19,6 +19,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Label, Static
@@ -335,7 +336,13 @@ class RunChart(Horizontal):
             title, text = f"sample at step {h.samples[k].step:,}", h.samples[k].text
         if text != self._shown.get("#chart-sample"):
             self._shown["#chart-sample"] = text
-            self.query_one("#chart-sample", Static).update(text)
+            sample = self.query_one("#chart-sample", Static)
+            # A new layout repaints every widget on screen (most of a cursor move's cost):
+            # only when the new sample wraps to another number of lines.
+            width = sample.content_size.width
+            same_height = width > 0 and sample.content_size.height == \
+                Content(text).get_height(sample.styles, width)
+            sample.update(text, layout=not same_height)
         self.query_one("#chart-sample-box").border_title = title
 
     # -- keys ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 
 from tui.widgets import format as fmt
+from tui.widgets.repaint import put_text
 
 
 class RunProgress(Vertical):
@@ -27,4 +28,4 @@ class RunProgress(Vertical):
         self.query_one("#epoch-bar", ProgressBar).update(progress=step["epoch_progress"])
         self.query_one("#overall-bar", ProgressBar).update(progress=step["progress"])
         eta = fmt.duration(step.get("eta"))
-        self.query_one("#eta", Label).update(f" ETA {eta}")
+        put_text(self.query_one("#eta", Label), f" ETA {eta}")
