@@ -4,7 +4,9 @@ a classifier learning made-up labelled sets, and `poetui eval` / `poetui classif
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -102,6 +104,26 @@ def test_a_classifier_learns_labelled_text(tmp_path, capsys):
     assert classifier.top(early, 1)[0][0] == "early" and classifier.top(late, 1)[0][0] == "late"
     out = _run(["classify", "words", "fedcab", "--top", "2"])
     assert out.startswith("early ") and "late " in out and out.rstrip().endswith("fedcab")
+
+
+def test_pairs_with_repeated_sources_are_not_read_as_labels():
+    # A phrase book of ten words each written out twenty times: ten "labels" of twenty lines,
+    # but one text each, so pairs; sentences as sources are pairs however often they repeat.
+    words = ["".join(p) for p in itertools.permutations("abcdef", 3)][:10]
+    assert not guess("".join(f"{w}\t{w[::-1]}\n" for w in words for _ in range(20))).classifies
+    assert not guess("".join(f"{s}\t{s.lower()} {i}\n" for s in ("Go.", "Run!", "Who?")
+                             for i in range(8))).classifies
+    assert guess(made_up_texts()).classifies  # varied texts under a few name-like labels
+
+
+def test_real_translation_pairs_read_as_pairs_even_where_sources_repeat(shared_data):
+    lines = (shared_data / "fra_eng.txt").read_text(encoding="utf-8").splitlines()
+    counts = Counter(line.split("\t")[0] for line in lines)
+    for least in (1, 5, 8):  # the whole file, and only its sources of many translations
+        chosen = [line for line in lines if counts[line.split("\t")[0]] >= least]
+        assert len(chosen) >= 400
+        for part in (chosen, chosen[:60]):
+            assert guess("\n".join(part) + "\n").name == "pairs", (least, len(part))
 
 
 def test_csv_reader_header_optional_gzipped_or_not(tmp_path):
