@@ -186,6 +186,8 @@ class TrainConfig:
     # (a fresh random shift every time it is read), so the model learns digits, not places.
     shift: int = 0
     rotate: float = 0.0  # images: and turned by up to this many degrees either way
+    scale: float = 0.0  # images: and grown or shrunk by up to this fraction
+    elastic: float = 0.0  # images: and warped, pixels moving by up to about this many
     batch: int = 64
     seq_len: int = 128  # TBPTT window (streams); longest record (records)
     minutes: float | None = None
@@ -254,6 +256,12 @@ class TrainConfig:
         if not (math.isfinite(self.rotate) and 0 <= self.rotate <= 45):
             raise PoetuiError("The rotation is how many degrees an image may turn while "
                               f"training: 0 to 45 (not {self.rotate}).")
+        if not (math.isfinite(self.scale) and 0 <= self.scale <= 0.5):
+            raise PoetuiError("The scale is the fraction an image may grow or shrink by while "
+                              f"training: 0 to 0.5 (not {self.scale}).")
+        if not (math.isfinite(self.elastic) and 0 <= self.elastic <= 8):
+            raise PoetuiError("The elastic warp is how many pixels an image's parts may move "
+                              f"while training: 0 to 8 (not {self.elastic}).")
         if self.threads < 0:
             raise PoetuiError("The thread count is a number of CPU threads: 1 or more, or 0 for "
                               "automatic.")

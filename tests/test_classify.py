@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from digits import CLASSES, idx_bytes, made_up_digits
 
+from engine.config import TrainConfig
 from engine.corpus import load_corpus
+from engine.data.label_batches import turned
 from engine.data.labelled import (
     PIXELS,
     half_blocks,
@@ -189,6 +191,26 @@ def test_the_split_holds_out_each_class_in_proportion():
     train_part, held = stratified_split(data)
     assert sorted(held.labels) == sorted(CLASSES * 4)  # 10 % of each class
     assert len(train_part) == 108 and stratified_split(data)[1].labels == held.labels
+
+
+def test_training_digits_are_warped_within_their_bounds():
+    square = np.zeros((1, 28, 28), dtype=np.uint8)
+    square[0, 10:18, 10:18] = 255
+    rng = np.random.default_rng(3)
+    same = turned(square, 0, 0.0, rng)  # nothing asked: the image as it was
+    assert np.allclose(same.numpy() * 255, square, atol=1e-3)
+    ys, xs = np.mgrid[0:28, 0:28]
+    for kwargs, most in ((dict(elastic=2.0), 2.0), (dict(scale=0.25), 0.25 * 4 * 2 ** 0.5)):
+        warped = [turned(square, 0, 0.0, rng, **kwargs)[0].numpy() for _ in range(20)]
+        assert all(0 <= w.min() and w.max() <= 1 for w in warped)
+        assert max(np.abs(w - square[0] / 255).sum() for w in warped) > 5  # it moves pixels
+        for w in warped:  # each ink pixel comes from at most `most` pixels away
+            ink = w > 0.01
+            near = (np.abs(ys - 13.5) <= 4 + most + 1) & (np.abs(xs - 13.5) <= 4 + most + 1)
+            assert not (ink & ~near).any()
+    for bad in (dict(elastic=12.0), dict(scale=-0.1), dict(scale=float("nan"))):
+        with pytest.raises(PoetuiError, match="elastic|scale"):
+            TrainConfig(**bad)
 
 
 def test_half_blocks_draw_two_pixel_rows_per_line():
