@@ -2,7 +2,8 @@
 precision, alternated in the same run so machine noise hits both alike.
 
 The engine path is the real one (`run_training`: run lock, run store, events, checkpoints at
-the end); the bare loop is the minimum any TBPTT trainer must do. Target: ratio ≥ 0.95.
+the end); the bare loop is the minimum any TBPTT trainer must do. Both run on the same number of
+threads (PyTorch's default here). Target: ratio ≥ 0.95.
 
 Run: python bench/throughput.py [--steps 40] [--repeats 3] [--preset char]
 """
@@ -53,8 +54,11 @@ def engine_run(corpus: Path, preset: str, steps: int, n: int) -> tuple[float, st
     from engine.train import job
     from engine.train.worker import run_training
 
+    # The bare loop runs on PyTorch's own thread count; the engine is given the same, so the
+    # figure compares the loops. Left to choose (threads 0), the engine takes its fair share of a
+    # shared machine's cores, which is another feature with its own bench (bench/contention.py).
     model_dir = job.create_model(str(corpus), name=f"t{n}", preset=preset, steps=steps,
-                                 eval_every=10**9)
+                                 eval_every=10**9, threads=torch.get_num_threads())
     times: list[tuple[float, int]] = []
 
     def listen(event) -> None:
@@ -111,7 +115,8 @@ def main() -> None:
     record("throughput", "Training throughput: engine vs a bare PyTorch loop",
            f"Preset `{args.preset}` ({s['layers']}×{s['hidden']} {s['cell']}, batch "
            f"{s['batch']}, seq {s['seq_len']}, {precision}), {args.steps} steps per measurement, "
-           f"{args.repeats} alternating repeats on python-docs.\n\n"
+           f"{args.repeats} alternating repeats on python-docs, {torch.get_num_threads()} threads "
+           f"for both.\n\n"
            f"| | tokens/s (median) |\n|---|---|\n"
            f"| bare PyTorch loop | {statistics.median(bare):,.0f} |\n"
            f"| engine (`run_training`, run store on) | {statistics.median(ours):,.0f} |\n"
