@@ -54,7 +54,7 @@ def train(path, **overrides):
 
 # Pinned, so the tests do not follow the default preset's tuning: a small bidirectional GRU.
 SMALL = dict(cell="gru", bidirectional=True, pool="mean", hidden=32, embed=16, batch=16, lr=1e-2,
-             warmup=5, precision="fp32", shift=0, rotate=0.0)
+             warmup=5, precision="fp32", shift=0, rotate=0.0, scale=0.0, elastic=0.0)
 
 
 def test_a_classifier_learns_made_up_digits_read_row_by_row(tmp_path):
