@@ -64,16 +64,18 @@ PRESETS: dict[str, Preset] = {
             schedule="constant", warmup=0, steps=35000)),
         Preset("tang-wujue", "Tang five-character quatrains: `title:poem` lines with the "
                "Tang-poem generator's filters, a 1×384 LSTM that reads each character's tones and "
-               "rhyme groups, tuned for 3 minutes on a CPU", dict(
+               "rhyme groups and what the rules of regulated verse ask next, tuned for 3 minutes "
+               "on a CPU", dict(
             level="char", recipe="tang-poems", cell="lstm", layers=1, hidden=384, embed=128,
             dropout=0.1, batch=32, lr=4e-3, beta2=0.95, warmup=20, average=0.99,
-            verse_features=True, minutes=3.0)),
+            verse_features=True, verse_context=True, minutes=3.0)),
         Preset("tang-qijue", "Tang seven-character quatrains: `title:poem` lines kept by "
                "the tang-qijue recipe, a 1×384 LSTM that reads each character's tones and rhyme "
-               "groups, tuned for 5 minutes on a CPU", dict(
+               "groups and what the rules of regulated verse ask next, tuned for 5 minutes on a "
+               "CPU", dict(
             level="char", recipe="tang-qijue", cell="lstm", layers=1, hidden=384, embed=128,
             dropout=0.1, batch=32, lr=4e-3, beta2=0.95, warmup=20, average=0.99,
-            verse_features=True, minutes=5.0)),
+            verse_features=True, verse_context=True, minutes=5.0)),
         Preset("tang", "the Tang-poem generator: 2×128 LSTM over one poem per line", dict(
             level="char", cell="lstm", layers=2, hidden=128, batch=64, lr=1e-2, epochs=50,
             optimizer="adam", schedule="constant")),
