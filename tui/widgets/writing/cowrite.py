@@ -12,13 +12,13 @@ from collections.abc import Callable
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from engine.config import SampleConfig
 
 SUGGESTIONS = 4  # the first alone (soonest), then, once it shows, the others in one pass
 CHARACTERS = 20  # the length of a suggestion
+AFTER = 0.1  # seconds from the first suggestion shown to the others begun
 
 
 class CoWriter(TextArea):
@@ -121,10 +121,10 @@ class CoWriter(TextArea):
         if not offered:
             self.app.notify("The model has nothing to suggest here.", severity="warning")
             return
-        self.post_message(self.Offered())
-        # The others once this one is on the screen: written meanwhile, they would hold
-        # the interpreter while it is painted.
-        self.call_after_refresh(self.write_others, revision, config, generator)
+        self.told()
+        # The others once this one is on the screen (the driver's thread writes the frame
+        # after the refresh): written meanwhile, they would hold the interpreter from it.
+        self.set_timer(AFTER, lambda: self.write_others(revision, config, generator))
 
     def add(self, revision: int, more: list[str]) -> None:
         """The alternatives, once written, for ↑/↓ (if the first is still on show)."""
@@ -132,12 +132,12 @@ class CoWriter(TextArea):
             return
         self.offered += [m for m in more if m not in self.offered]
         self.complete = True
-        self.post_message(self.Offered())
+        self.told()
 
     def cycle(self, delta: int) -> None:
         self.choice = (self.choice + delta) % len(self.offered)
         self.suggestion = self.offered[self.choice]
-        self.post_message(self.Offered())
+        self.told()
 
     def accept(self) -> None:
         text = self.suggestion
@@ -151,10 +151,15 @@ class CoWriter(TextArea):
     def reject(self) -> None:
         self.offered, self.choice, self.wanted = [], 0, -1
         self.suggestion = ""
-        self.post_message(self.Offered())
+        self.told()
 
-    class Offered(Message):
-        """What is on offer changed (a suggestion shown, cycled, accepted or rejected)."""
+    def told(self) -> None:
+        """What is on offer changed (a suggestion shown, cycled, accepted or rejected): the
+        hint below says so in the same frame as the text beside the cursor."""
+        for mode in self.ancestors:
+            if isinstance(mode, CoWriteMode):
+                mode.hint()
+                return
 
     async def _on_key(self, event: events.Key) -> None:
         showing = bool(self.suggestion)
@@ -183,9 +188,6 @@ class CoWriteMode(Vertical):
         yield Static("", id="cowrite-hint")
 
     def on_mount(self) -> None:
-        self.hint()
-
-    def on_co_writer_offered(self, event: CoWriter.Offered) -> None:
         self.hint()
 
     def hint(self) -> None:
