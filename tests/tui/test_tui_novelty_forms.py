@@ -135,7 +135,8 @@ async def test_a_plain_texts_lines_the_training_text_holds_are_marked(tmp_path: 
     status line beside the share of new runs."""
     verse = ["the cat sat on the mat.", "a dog lay by the door.", "all was still."]
     corpus = tmp_path / "verse.txt"
-    corpus.write_text("\n".join(verse * 150) + "\n", encoding="utf-8")
+    # Stanzas with a blank line between: one stream (lines alone would be read as records).
+    corpus.write_text(("\n".join(verse) + "\n\n") * 150, encoding="utf-8")
     path = create_model(str(corpus), name="verse", layers=1, hidden=48, batch=16, seq_len=48,
                         steps=150, eval_every=150, lr=1e-2, precision="fp32")
     run_training(path)
@@ -152,7 +153,8 @@ async def test_a_plain_texts_lines_the_training_text_holds_are_marked(tmp_path: 
         held = [line.endswith(COPIED) for line in lines]
         # Every whole line written is one of the training text's (greedy, a learnt pattern);
         # the last, cut by the length, is not judged.
-        assert [line.removesuffix(COPIED).strip() in verse for line in lines[:-1]] == held[:-1]
+        assert [line.removesuffix(COPIED).strip() in verse for line in lines[:-1]] == \
+            held[:-1], lines
         assert sum(held) >= 2 and not held[-1]
         assert f"; {sum(held)} marked ◂ it holds." in status(app), status(app)
         assert "of its 8-character runs" in status(app)
