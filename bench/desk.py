@@ -92,18 +92,19 @@ class Terminal:
         self.command("refresh-client -C 80x24")
 
     def read(self) -> None:
-        block = None
+        block, mine = None, False
         for raw in self.process.stdout:
             now = time.perf_counter()
             line = raw.decode("utf-8", "replace").rstrip("\n")
             if block is not None:
                 if line.startswith(("%end", "%error")):
-                    self.replies.put((now, block))
+                    if mine:  # (not the attach's own reply, which comes first)
+                        self.replies.put((now, block))
                     block = None
                 else:
-                    block[1].append(line)
+                    block.append(line)
             elif line.startswith("%begin"):
-                block = []
+                block, mine = [], line.split()[-1] == "1"  # flags 1: a command of ours
             elif line.startswith("%output"):
                 with self.changed:
                     self.outputs += 1
