@@ -183,7 +183,10 @@ def main() -> None:
     shown = "\n".join(f"- `{name}` free: {' / '.join(free)}\n- `{name}` regulated: "
                       f"{' / '.join(fixed)}" for name, (free, fixed) in examples.items())
     record("verse", "Regulated verse: tones and rhyme of the Tang presets (issue 20)",
-           f"Load before the run: {load[0]:.2f}. Each model trained for its preset's minutes "
+           f"Load before the run: {load[0]:.2f}. The Tang presets read each character's "
+           "verse features and the verse context (what the rules ask of the next character; "
+           "engine/nn/verse_context.py); sampling is unconstrained but for `--regulated`. "
+           f"Each model trained for its preset's minutes "
            f"(× {args.scale:g}) in this run; {args.poems:,} poems per column at temperature "
            "0.8, judged by `engine.generate.verse` (the rules of `poetui verse check`); the "
            "corpus's own shares beside them. Log-probabilities per character (nats, title and "

@@ -42,6 +42,7 @@ EVAL_SHARE = 0.10
 
 
 VERSE_FEATURES = 32  # a character's two tones (平, 仄) and the 30 level-tone rhyme groups
+VERSE_CONTEXT = VERSE_FEATURES + 8 + 9 + 1  # what is asked next, column, line, in the title
 
 
 @dataclass
@@ -69,6 +70,10 @@ class ModelConfig:
     # columns) feed the RNN beside its embedding and give the head one shared direction per
     # tone and group, so what the model learns of a tone holds for every character that has it.
     verse_features: bool = False
+    # And what the rules ask of the next character given the poem so far (the tone at its
+    # column, line 2's rhyme at line 4's end; engine.nn.verse_context), with the column and
+    # line: read by the RNN and the head. Needs verse_features.
+    verse_context: bool = False
     arch: str = "lm"  # lm | seq2seq | classifier
     bidirectional: bool = False
     attention: bool = False
@@ -110,6 +115,9 @@ class ModelConfig:
         if not isinstance(self.verse_features, bool) or self.verse_features and \
                 self.arch != "lm":
             raise ValueError("verse features are true or false, for a language model")
+        if not isinstance(self.verse_context, bool) or self.verse_context and \
+                not self.verse_features:
+            raise ValueError("verse context is true or false, and needs verse features")
 
     @property
     def embed_size(self) -> int:
@@ -135,6 +143,8 @@ def count_parameters(config: ModelConfig) -> int:
     head = (project if config.tie_weights else v * h) + v
     verse = VERSE_FEATURES * (e + (e if config.tie_weights else h)) \
         if config.verse_features else 0
+    if config.verse_context:
+        verse += VERSE_CONTEXT * e + VERSE_FEATURES
     if config.arch == "lm":
         return v * e + stack(h) + head + verse
     if config.arch == "classifier":
@@ -186,6 +196,8 @@ class TrainConfig:
     # (a fresh random shift every time it is read), so the model learns digits, not places.
     shift: int = 0
     rotate: float = 0.0  # images: and turned by up to this many degrees either way
+    scale: float = 0.0  # images: and grown or shrunk by up to this fraction
+    elastic: float = 0.0  # images: and warped, pixels moving by up to about this many
     batch: int = 64
     seq_len: int = 128  # TBPTT window (streams); longest record (records)
     minutes: float | None = None
@@ -254,6 +266,12 @@ class TrainConfig:
         if not (math.isfinite(self.rotate) and 0 <= self.rotate <= 45):
             raise PoetuiError("The rotation is how many degrees an image may turn while "
                               f"training: 0 to 45 (not {self.rotate}).")
+        if not (math.isfinite(self.scale) and 0 <= self.scale <= 0.5):
+            raise PoetuiError("The scale is the fraction an image may grow or shrink by while "
+                              f"training: 0 to 0.5 (not {self.scale}).")
+        if not (math.isfinite(self.elastic) and 0 <= self.elastic <= 8):
+            raise PoetuiError("The elastic warp is how many pixels an image's parts may move "
+                              f"while training: 0 to 8 (not {self.elastic}).")
         if self.threads < 0:
             raise PoetuiError("The thread count is a number of CPU threads: 1 or more, or 0 for "
                               "automatic.")

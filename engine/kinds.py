@@ -503,7 +503,7 @@ class LabelsKind:
         from engine.data.label_batches import LabelBatches
 
         return LabelBatches(ids, config.batch, config.shift, vocab.pad_id or 0, config.seq_len,
-                            config.rotate)
+                            config.rotate, config.elastic, config.scale)
 
     def eval_batches(self, ids: Examples, vocab: Vocab) -> Iterator:
         from engine.data.label_batches import EVAL_BATCH, LabelBatches

@@ -4,13 +4,17 @@ a classifier learning made-up labelled sets, and `poetui eval` / `poetui classif
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
 from digits import CLASSES, idx_bytes, made_up_digits
 
+from engine.config import TrainConfig
 from engine.corpus import load_corpus
+from engine.data.label_batches import turned
 from engine.data.labelled import (
     PIXELS,
     half_blocks,
@@ -50,7 +54,7 @@ def train(path, **overrides):
 
 # Pinned, so the tests do not follow the default preset's tuning: a small bidirectional GRU.
 SMALL = dict(cell="gru", bidirectional=True, pool="mean", hidden=32, embed=16, batch=16, lr=1e-2,
-             warmup=5, precision="fp32", shift=0, rotate=0.0)
+             warmup=5, precision="fp32", shift=0, rotate=0.0, scale=0.0, elastic=0.0)
 
 
 def test_a_classifier_learns_made_up_digits_read_row_by_row(tmp_path):
@@ -102,6 +106,26 @@ def test_a_classifier_learns_labelled_text(tmp_path, capsys):
     assert classifier.top(early, 1)[0][0] == "early" and classifier.top(late, 1)[0][0] == "late"
     out = _run(["classify", "words", "fedcab", "--top", "2"])
     assert out.startswith("early ") and "late " in out and out.rstrip().endswith("fedcab")
+
+
+def test_pairs_with_repeated_sources_are_not_read_as_labels():
+    # A phrase book of ten words each written out twenty times: ten "labels" of twenty lines,
+    # but one text each, so pairs; sentences as sources are pairs however often they repeat.
+    words = ["".join(p) for p in itertools.permutations("abcdef", 3)][:10]
+    assert not guess("".join(f"{w}\t{w[::-1]}\n" for w in words for _ in range(20))).classifies
+    assert not guess("".join(f"{s}\t{s.lower()} {i}\n" for s in ("Go.", "Run!", "Who?")
+                             for i in range(8))).classifies
+    assert guess(made_up_texts()).classifies  # varied texts under a few name-like labels
+
+
+def test_real_translation_pairs_read_as_pairs_even_where_sources_repeat(shared_data):
+    lines = (shared_data / "fra_eng.txt").read_text(encoding="utf-8").splitlines()
+    counts = Counter(line.split("\t")[0] for line in lines)
+    for least in (1, 5, 8):  # the whole file, and only its sources of many translations
+        chosen = [line for line in lines if counts[line.split("\t")[0]] >= least]
+        assert len(chosen) >= 400
+        for part in (chosen, chosen[:60]):
+            assert guess("\n".join(part) + "\n").name == "pairs", (least, len(part))
 
 
 def test_csv_reader_header_optional_gzipped_or_not(tmp_path):
@@ -167,6 +191,26 @@ def test_the_split_holds_out_each_class_in_proportion():
     train_part, held = stratified_split(data)
     assert sorted(held.labels) == sorted(CLASSES * 4)  # 10 % of each class
     assert len(train_part) == 108 and stratified_split(data)[1].labels == held.labels
+
+
+def test_training_digits_are_warped_within_their_bounds():
+    square = np.zeros((1, 28, 28), dtype=np.uint8)
+    square[0, 10:18, 10:18] = 255
+    rng = np.random.default_rng(3)
+    same = turned(square, 0, 0.0, rng)  # nothing asked: the image as it was
+    assert np.allclose(same.numpy() * 255, square, atol=1e-3)
+    ys, xs = np.mgrid[0:28, 0:28]
+    for kwargs, most in ((dict(elastic=2.0), 2.0), (dict(scale=0.25), 0.25 * 4 * 2 ** 0.5)):
+        warped = [turned(square, 0, 0.0, rng, **kwargs)[0].numpy() for _ in range(20)]
+        assert all(0 <= w.min() and w.max() <= 1 for w in warped)
+        assert max(np.abs(w - square[0] / 255).sum() for w in warped) > 5  # it moves pixels
+        for w in warped:  # each ink pixel comes from at most `most` pixels away
+            ink = w > 0.01
+            near = (np.abs(ys - 13.5) <= 4 + most + 1) & (np.abs(xs - 13.5) <= 4 + most + 1)
+            assert not (ink & ~near).any()
+    for bad in (dict(elastic=12.0), dict(scale=-0.1), dict(scale=float("nan"))):
+        with pytest.raises(PoetuiError, match="elastic|scale"):
+            TrainConfig(**bad)
 
 
 def test_half_blocks_draw_two_pixel_rows_per_line():

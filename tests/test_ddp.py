@@ -31,12 +31,15 @@ def losses(path: Path, name: str, nproc: int, **extra) -> list[float]:
     return seen
 
 
-@pytest.mark.parametrize("corpus", ["pattern_file", "names_file"])
-def test_two_processes_train_as_one(corpus, request):
+@pytest.mark.parametrize("corpus, smoothing", [("pattern_file", 0.0), ("names_file", 0.0),
+                                               ("pattern_file", 0.1)])
+def test_two_processes_train_as_one(corpus, smoothing, request):
     path = request.getfixturevalue(corpus)
     # Evaluations at 6 and 12 save checkpoints: the followers' carried state is gathered.
-    one = losses(path, "one", 1, steps=15, batch=7, eval_every=6)
-    two = losses(path, "two", 2, steps=15, batch=7, eval_every=6)  # rows split 3 + 4
+    # Label smoothing is in the loss both ways (it changes every step's loss: no match else).
+    one = losses(path, "one", 1, steps=15, batch=7, eval_every=6, label_smoothing=smoothing)
+    two = losses(path, "two", 2, steps=15, batch=7, eval_every=6,  # rows split 3 + 4
+                 label_smoothing=smoothing)
     assert len(one) == len(two) == 15
     assert max(abs(a - b) for a, b in zip(one, two, strict=True)) < TOLERANCE, (one, two)
     assert two[-1] < two[0] - 0.5  # and it learns

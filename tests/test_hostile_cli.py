@@ -52,7 +52,7 @@ def stream_model(pattern_file) -> str:
 @pytest.fixture
 def pairs(tmp_path) -> tuple[str, Path]:
     """A tiny translation model (words and their reversal) and a held-out file for `eval`."""
-    # Distinct sources: ten words repeated twenty times would read as ten labels (a classifier).
+    # Distinct sources (a phrase book repeating its words reads as pairs too: test_classify).
     words = ["".join(p) for p in itertools.permutations("abcdef", 3)]
     corpus = tmp_path / "pairs.txt"
     corpus.write_text("".join(f"{w}\t{w[::-1]}\n" for w in words), encoding="utf-8")

@@ -278,13 +278,26 @@ def parse_labelled_text(text: str, where: str = "the corpus") -> Labelled:
     return Labelled(labels, texts=texts)
 
 
+SENTENCE_ENDS = tuple(".!?…。！？")
+
+
 def looks_labelled(lines: list[str]) -> bool:
     """Every line `label<TAB>text` with few distinct labels, each used many times: a labelled
-    set, where translation pairs have a different source on almost every line."""
-    firsts = [line.split("\t", 1)[0].strip() for line in lines]
+    set, where translation pairs have a different source on almost every line.
+
+    Pairs can repeat their sources heavily too (Tatoeba's sentences with eight translations
+    each, a phrase book of ten words written out twenty times), so two more signs decide: the
+    labels are names, not sentences (most of Tatoeba's sources end in . ! or ?), and each
+    label has texts of its own that vary (a repeated phrase book has one text per source)."""
+    split = [line.split("\t", 1) for line in lines]
+    firsts = [parts[0].strip() for parts in split]
     distinct = set(firsts)
-    return len(lines) >= 10 and len(distinct) <= min(100, len(lines) // 5) \
-        and all(f and len(f) <= 40 for f in distinct)
+    if not (len(lines) >= 10 and len(distinct) <= min(100, len(lines) // 5)
+            and all(f and len(f) <= 40 for f in distinct)):
+        return False
+    sentences = sum(f.endswith(SENTENCE_ENDS) for f in distinct)
+    examples = {(parts[0].strip(), parts[-1].strip()) for parts in split}
+    return 2 * sentences <= len(distinct) and len(examples) >= 2 * len(distinct)
 
 
 @dataclass

@@ -32,9 +32,12 @@ class DeviceStepper:
     def __init__(self, model: LanguageModel) -> None:
         self.model = model.eval()
         self.device = next(model.parameters()).device
+        # A model with verse context: the tracker's state (numpy, on the host) is the
+        # state's second item, and each step hands the model the context it gives.
+        self.context = model.verse_context() if model.config.verse_context else None
 
     def zero_state(self) -> list:
-        return [None]
+        return [None] if self.context is None else [None, self.context.begin()]
 
     def step(self, token: int, state: list) -> torch.Tensor:
         return torch.from_numpy(self.advance(token, state))
@@ -46,20 +49,29 @@ class DeviceStepper:
 
         many = isinstance(token, np.ndarray)
         x = torch.as_tensor(np.asarray(token).reshape(-1, 1), device=self.device)
+        context = None
+        if self.context is not None:
+            read = self.context.advance(state[1], token).reshape(len(x), 1, -1)
+            context = torch.from_numpy(read).to(self.device)
         with torch.inference_mode():
-            logits, state[0] = self.model(x, state[0])
+            logits, state[0] = self.model(x, state[0], context)
         out = logits[:, 0].float().cpu().numpy()
         return out if many else out[0]
 
     # The state's copies, in the shape nn.LSTM/GRU/RNN keep it: (layers, streams, hidden).
+    # The tracker's state, (SLOTS,) or (N, SLOTS), is copied as the numpy stepper's is.
     def copy(self, state: list) -> list:
-        return [_each(state[0], lambda t: t.clone())]
+        return [_each(state[0], lambda t: t.clone())] + [s.copy() for s in state[1:]]
 
     def repeat(self, state: list, n: int) -> list:
-        return [_each(state[0], lambda t: t.repeat(1, n, 1))]
+        import numpy as np
+
+        return [_each(state[0], lambda t: t.repeat(1, n, 1))] + \
+            [np.repeat(s[None], n, axis=0) for s in state[1:]]
 
     def row(self, state: list, i: int) -> list:
-        return [_each(state[0], lambda t: t[:, i : i + 1].clone())]
+        return [_each(state[0], lambda t: t[:, i : i + 1].clone())] + \
+            [s[i].copy() for s in state[1:]]
 
 
 def _each(state, fn):

@@ -95,10 +95,23 @@ class Stepper:
             head = sd["project.weight"].T @ head  # composed once: one product per token
         self.head_w = np.ascontiguousarray(head.numpy())
         self.head_b = sd["head.bias"].numpy().copy()
+        self.context = None
+        if cfg.verse_context:
+            # The context's share of the first layer's input product, and of the logits: two
+            # small products per token. Its tracker's state rides at the end of the state.
+            self.context = model.verse_context()
+            w_ih = sd["rnn.weight_ih_l0"]
+            if cfg.cell == "lstm":
+                w_ih = w_ih[order]
+            self.context_gates = np.ascontiguousarray(
+                (sd["context_in.weight"].T @ w_ih.T).numpy())
+            self.context_head = np.ascontiguousarray(
+                (sd["verse"] * sd["context_out"]).T.numpy())
 
     def zero_state(self) -> list[np.ndarray]:
         n = len(self.layers) * self.states_per_layer
-        return [np.zeros(self.hidden, dtype=np.float32) for _ in range(n)]
+        state = [np.zeros(self.hidden, dtype=np.float32) for _ in range(n)]
+        return state + [self.context.begin()] if self.context is not None else state
 
     # Copies of a state: a fork, N streams from one, one stream out of N.
     def copy(self, state: list[np.ndarray]) -> list[np.ndarray]:
@@ -120,12 +133,15 @@ class Stepper:
         many streams share it. ``state`` is updated in place; the logits are (V,) or (N, V)."""
         size = self.hidden
         x = None
+        context = None if self.context is None else self.context.advance(state[-1], token)
         for i, layer in enumerate(self.layers):
             k = i * self.states_per_layer
             h = state[k]
             if self.cell == "gru":
                 w_in, b_ih, w_hh, b_hh = layer
                 gi = w_in[token] if i == 0 else x @ w_in + b_ih
+                if i == 0 and context is not None:
+                    gi = gi + context @ self.context_gates
                 gh = h @ w_hh + b_hh
                 rz = _sigmoid(gi[..., : 2 * size] + gh[..., : 2 * size])
                 n = np.tanh(gi[..., 2 * size :] + rz[..., :size] * gh[..., 2 * size :])
@@ -133,6 +149,8 @@ class Stepper:
             else:
                 gates = layer[0][token] + h @ layer[1] if i == 0 else \
                     np.concatenate((x, h), axis=-1) @ layer[0] + layer[1]
+                if i == 0 and context is not None:
+                    gates = gates + context @ self.context_gates
                 if self.cell == "lstm":
                     ifo = _sigmoid(gates[..., : 3 * size])
                     g = np.tanh(gates[..., 3 * size :])
@@ -143,7 +161,10 @@ class Stepper:
                     h = np.tanh(gates)
             state[k] = h
             x = h
-        return x @ self.head_w + self.head_b
+        logits = x @ self.head_w + self.head_b
+        if context is not None:
+            logits += context[..., : self.context_head.shape[0]] @ self.context_head
+        return logits
 
 
 def _removed(scores: np.ndarray, allowed) -> float:

@@ -61,6 +61,10 @@ def assemble(folder: ModelFolder, overrides: dict | None = None,
         from engine.generate.verse import features
 
         model.verse.copy_(features(vocab.tokens))
+    if model_config.verse_context:
+        from engine.nn.verse_context import roles
+
+        model.verse_role.copy_(torch.from_numpy(roles(vocab.tokens)))
     model = model.to(device)
     novelty = novelty_for(kind, vocab, lambda: train) if lead else None
     return Trainer(folder.path, model, vocab, kind, kind.train_batches(train_ids, vocab, config),
@@ -82,6 +86,7 @@ def _start_weights(folder: ModelFolder, model: torch.nn.Module) -> dict:
             f"damaged or missing; delete it with `poetui models rm {folder.name}` and "
             f"continue '{origin.get('model', 'the old model')}' again."
         ) from None
-    if "verse" in grown:  # verse features come from the vocabulary (the new tokens' too)
-        grown["verse"] = model.verse
+    for name in ("verse", "verse_role"):  # from the vocabulary (the new tokens' too)
+        if name in grown:
+            grown[name] = getattr(model, name)
     return grown

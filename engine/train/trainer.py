@@ -386,7 +386,8 @@ class Trainer:
         with autocast(self.device, self.precision):
             logits, state = self.kind.forward(self.net, part, state, self.device)
         summed = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(),
-                                 ignore_index=IGNORE, reduction="sum") * weight
+                                 ignore_index=IGNORE, reduction="sum",
+                                 label_smoothing=self.config.label_smoothing) * weight
         per = len(batch.y) if self.config.loss_sum else batch.tokens
         (summed * team.size / per).backward()
         return team.total(summed) / batch.tokens, state

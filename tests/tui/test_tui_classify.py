@@ -39,7 +39,8 @@ def trained_classifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # Pinned (not the default preset's tuning, which moves): the snapshot shows this model.
         path = create_model(str(digits), name="bars", steps=60, cell="gru", bidirectional=True,
                             pool="mean", hidden=24, embed=64, dropout=0.1, batch=16, lr=1e-2,
-                            warmup=5, average=0.0, shift=1, rotate=0.0, optimizer="adamw",
+                            warmup=5, average=0.0, shift=1, rotate=0.0, scale=0.0, elastic=0.0,
+                            optimizer="adamw",
                             precision="fp32")
         open_trainer(path).run(lambda event: None)
     return path

@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "each time it is read (0 to 8)")
     t.add_argument("--rotate", type=float, help="images: turn each by up to this many "
                    "degrees each time it is read (0 to 45)")
+    t.add_argument("--scale", type=float, help="images: grow or shrink each by up to this "
+                   "fraction each time it is read (0 to 0.5)")
+    t.add_argument("--elastic", type=float, help="images: warp each, its parts moving by up "
+                   "to about this many pixels, each time it is read (0 to 8)")
     t.add_argument("--attention", action=argparse.BooleanOptionalAction,
                    help="translation: the decoder attends to the encoder's outputs")
     t.add_argument("--seq-len", type=int)
@@ -244,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 TRAIN_OPTIONS = ("kind", "level", "min_freq", "max_vocab", "cell", "layers", "hidden", "embed",
                  "dropout", "tie_weights", "reverse", "bidirectional", "attention", "pool",
-                 "shift", "rotate", "seq_len",
+                 "shift", "rotate", "scale", "elastic", "seq_len",
                  "batch", "lr", "optimizer", "schedule", "clip",
                  "clip_mode", "minutes", "epochs", "steps", "eval_every", "sample_every", "seed",
                  "device", "precision", "threads", "checkpoint_minutes", "nproc",
