@@ -101,3 +101,17 @@ def test_live_samples_carry_their_novelty(names_file):
 
     stored = RunReader(model_dir).poll().samples
     assert [row["novelty"] for row in stored] == [s.novelty for s in samples]
+
+
+def test_a_streams_lines_that_the_training_text_holds_are_found():
+    training = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak.\n"
+    judge = Novelty(lambda: training, itemised=False, level="char")
+    written = ("All:\nBefore we proceed any further, hear me speak.\nBefore we proceed.\n"
+               "First Citizen:")
+    # The speaker alone is shorter than a run; a new line is new; the last line is cut.
+    assert judge.held_lines(written) == [False, True, False, False]
+    assert judge.held_lines(written + "\n") == [False, True, False, True, False]
+    words = Novelty(lambda: training, itemised=False, level="word", lowercase=True)
+    assert words.held_lines("before we proceed any further , hear me speak .\nx") == [True, False]
+    names = Novelty(lambda: ["anna", "bob"], itemised=True, level="char")
+    assert names.held_lines("anna\nbob\n") == [False, False, False]  # items: see copied

@@ -105,6 +105,25 @@ def test_greedy_word_model_never_writes_unk(rare_words: str, capsys) -> None:
     assert sampler.prime("the zebra").ids[-1] == sampler.vocab.unk_id
 
 
+
+def test_greedy_shakespeare_words_writes_no_unk_unless_allowed(shared_data: Path,
+                                                               capsys) -> None:
+    """The preset itself, on Tiny Shakespeare, where <unk> stands for about a seventh of the
+    text: let write it, greedy decoding falls into `<unk> <unk> <unk>…`; by default it never
+    writes one. (30 steps, without the weight average: over so few steps the average would
+    still be mostly the untrained weights.)"""
+    model = job.create_model(str(shared_data / "tinyshakespeare.txt"), name="sw",
+                             preset="shakespeare-words", steps=30, average=0.0,
+                             eval_every=30, precision="fp32")
+    open_trainer(model).run(lambda event: None)
+    args = ["sample", "sw", "--greedy", "--prime", "the king", "--length", "60"]
+    assert main([*args, "--allow-unk"]) == 0
+    allowed = capsys.readouterr().out.split()
+    assert allowed.count("<unk>") > 10  # the loop the mask is there for
+    assert main(args) == 0
+    written = capsys.readouterr().out.split()
+    assert len(written) > 40 and "<unk>" not in written
+
 # -- sample --json and score --------------------------------------------------------------------
 
 @pytest.fixture

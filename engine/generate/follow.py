@@ -83,7 +83,7 @@ class Follower:
             elif self.spaced or not self.ids:
                 text = text.lstrip(" ")
             text = _cut(text, characters)
-            if text:
+            if text.strip():  # a line break or spaces alone would show as nothing
                 out.setdefault(text, -sum(w.surprisal for w in written))
         return sorted(out, key=out.get, reverse=True)
 

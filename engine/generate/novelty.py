@@ -53,6 +53,8 @@ class Novelty:
         self._items: set[str] | None = None
         self._known: np.ndarray | None = None  # sorted unique n-gram hashes of the training text
         self._words: dict[str, int] = {}  # word level: word → code, from the training text
+        self._lines: set | None = None  # a stream's lines, as compared (see held_lines)
+        self._reread: Callable[[], Training] | None = None  # … read again for them
 
     @property
     def what(self) -> str:
@@ -92,12 +94,43 @@ class Novelty:
         assert self._items is not None
         return [bool(self._item(o)) and self._item(o) in self._items for o in outputs]
 
+    def held_lines(self, text: str) -> list[bool]:
+        """For a stretch of text: which of its lines (``text.split("\\n")``) the training
+        text holds whole, as a line of its own. A line counts only when it is complete (a
+        line break after it) and at least as long as the figure's runs (8 characters or 4
+        words): a speaker's name alone, or a line the length cut, is not a copy."""
+        self._build()
+        lines = text.split("\n")
+        if self.itemised:
+            return [False] * len(lines)
+        with self._lock:
+            if self._lines is None:  # read again, once: a stream's score never needs them
+                training = self._reread()
+                whole = training if isinstance(training, str) else "\n".join(training)
+                self._lines = {key for line in whole.split("\n") if (key := self._line(line))}
+                self._reread = None
+        last = len(lines) - 1
+        return [i < last and (key := self._line(line)) is not None and key in self._lines
+                for i, line in enumerate(lines)]
+
+    def _line(self, line: str):
+        """A line as it is compared (read as the model reads text; a word line as its
+        words), or None if it is shorter than a run."""
+        line = (line.lower() if self.lowercase else line).strip()
+        if self.level == "char":
+            return line if len(line) >= self.n else None
+        from engine.data.tokenizer import split_words
+
+        words = tuple(split_words(line))
+        return words if len(words) >= self.n else None
+
     def _build(self) -> None:
         with self._lock:
             if self.ready:
                 return
             training = self._read()
-            self._read = None  # the text is not needed again once it is a set or hashes
+            # The text is not needed again once it is a set or hashes (but for held_lines).
+            self._read, self._reread = None, self._read
             if self.itemised:
                 items = training if isinstance(training, list) else training.splitlines()
                 self._items = set(map(self._item, items))

@@ -128,6 +128,37 @@ async def test_the_live_sample_and_the_desk_say_how_much_is_new(names_file: Path
             assert status(app).endswith(f"; {len(copied)} marked ◂ it holds."), status(app)
 
 
+
+async def test_a_plain_texts_lines_the_training_text_holds_are_marked(tmp_path: Path,
+                                                                      poetui_home: Path) -> None:
+    """A stream's lines, each marked when the training text holds it whole; the count in the
+    status line beside the share of new runs."""
+    verse = ["the cat sat on the mat.", "a dog lay by the door.", "all was still."]
+    corpus = tmp_path / "verse.txt"
+    # Stanzas with a blank line between: one stream (lines alone would be read as records).
+    corpus.write_text(("\n".join(verse) + "\n\n") * 150, encoding="utf-8")
+    path = create_model(str(corpus), name="verse", layers=1, hidden=48, batch=16, seq_len=48,
+                        steps=150, eval_every=150, lr=1e-2, precision="fp32")
+    run_training(path)
+    app = PoetuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        desk = await open_desk(pilot, "verse")
+        controls = desk.query_one(SamplingControls)
+        controls.focus()
+        await pilot.press("g")  # greedy: the pattern the model learnt, line after line
+        assert controls.greedy
+        desk.query_one("#prompt", Input).value = "the cat"
+        await generate(pilot, desk)
+        lines = desk.query_one(TokenStream).text.split("\n")
+        held = [line.endswith(COPIED) for line in lines]
+        # Every whole line written is one of the training text's (greedy, a learnt pattern);
+        # the last, cut by the length, is not judged.
+        assert [line.removesuffix(COPIED).strip() in verse for line in lines[:-1]] == \
+            held[:-1], lines
+        assert sum(held) >= 2 and not held[-1]
+        assert f"; {sum(held)} marked ◂ it holds." in status(app), status(app)
+        assert "of its 8-character runs" in status(app)
+
 async def test_a_run_from_before_novelty_still_shows_its_sample(pattern_file: Path) -> None:
     path = create_model(str(pattern_file), "old", "tiny")
     db = sqlite3.connect(path / DB)  # the samples table as earlier versions wrote it

@@ -50,7 +50,7 @@ MODES = (("f2", "desk-middle", "write"), ("f3", "pick", "pick"), ("f4", "loom", 
          ("f5", "cowrite", "co-write"))
 
 PROMPT_LIMIT = 1_000  # characters
-COPIED = "  ◂ in the training text"  # after an item (a name, a poem) the model copied
+COPIED = "  ◂ in the training text"  # after an item (a name, a poem) or a line it copied
 
 
 class PromptInput(Input):
@@ -311,7 +311,10 @@ class DeskScreen(ModelScreen):
                 push(piece)
         novelty, copied = self.measure(outputs, worker)
         marked = None
-        if any(copied):
+        if any(copied) and not self.itemised:  # one text: its lines, each marked or not
+            marked = "\n".join(line + (COPIED if known else "") for line, known in
+                               zip(outputs[0].split("\n"), copied, strict=True))
+        elif any(copied):
             marked = between.join(text + (COPIED if known else "")
                                   for text, known in zip(shown, copied, strict=True))
             if count == 1:
@@ -320,17 +323,19 @@ class DeskScreen(ModelScreen):
 
     def measure(self, outputs: list[str], worker) -> tuple[float | None, list[bool]]:
         """The novelty of ``outputs`` (in the generating thread), or None without a figure,
-        and which of them the training text holds."""
+        and which of them the training text holds (for one text, which of its lines)."""
         novelty = self.novelty
         if novelty is None or worker.is_cancelled:
-            return None, [False] * len(outputs)
+            return None, []
         if not novelty.ready:  # the first time, the training text is read and indexed
             self.app.call_from_thread(self.set_status, "Comparing with the training text…")
         try:
-            return novelty.score(outputs), novelty.copied(outputs)
+            held = novelty.copied(outputs) if novelty.itemised else \
+                novelty.held_lines(outputs[0])
+            return novelty.score(outputs), held
         except PoetuiError:  # the corpus is no longer there: no figure, and no second try
             self.novelty = None
-            return None, [False] * len(outputs)
+            return None, []
 
     def finished(self, state: WorkerState, worker: Worker) -> None:
         stream = self.query_one(TokenStream)

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from engine.config import SampleConfig
 
-SUGGESTIONS = 4  # the first alone (soonest), then the others in one batched pass
+SUGGESTIONS = 4  # the first alone (soonest), then, once it shows, the others in one pass
 CHARACTERS = 20  # the length of a suggestion
+AFTER = 0.1  # seconds from the first suggestion shown to the others begun
 
 
 class CoWriter(TextArea):
@@ -74,7 +74,8 @@ class CoWriter(TextArea):
     @work(thread=True, group="cowrite")
     def step(self, revision: int, text: str, suggest: bool) -> None:
         """Bring the state to ``text`` (the text of ``revision`` up to the cursor) unless a
-        later revision got there first; then, if asked, write suggestions from there."""
+        later revision got there first; then, if asked, write the first suggestion from
+        there (the others are written once it is painted: see ``offer``)."""
         with self._lock:
             # A later revision may have got here first; the same one again means the cursor
             # moved (the state follows the text before the cursor).
@@ -84,14 +85,19 @@ class CoWriter(TextArea):
                 self.followed, self.followed_text = revision, text
             if not suggest or revision != self.followed:
                 return
-            config = self.settings()
             from engine.generate.sampler import seeded
 
+            config = self.settings()
             generator = seeded(config)
-            # One first, shown as soon as it is written; the others after, in one batch.
             offered = self.follower.suggest(1, CHARACTERS, config, generator)
-            self.app.call_from_thread(self.offer, revision, offered)
-            if not offered or self.revision != revision:
+        self.app.call_from_thread(self.offer, revision, offered, config, generator)
+
+    @work(thread=True, group="cowrite")
+    def write_others(self, revision: int, config: SampleConfig, generator) -> None:
+        """The alternatives to the suggestion on show, in one batched pass, unless the text
+        has moved on meanwhile."""
+        with self._lock:
+            if revision != self.revision or revision != self.followed or not self.offered:
                 return
             more = self.follower.suggest(SUGGESTIONS - 1, CHARACTERS, config, generator)
         self.app.call_from_thread(self.add, revision, more)
@@ -105,7 +111,8 @@ class CoWriter(TextArea):
         self.wanted = self.revision
         self.step(self.revision, self.before_cursor(), True)
 
-    def offer(self, revision: int, offered: list[str]) -> None:
+    def offer(self, revision: int, offered: list[str], config: SampleConfig,
+              generator) -> None:
         if revision != self.revision or self.wanted != revision:
             self.discarded += 1  # the text moved on: this one is for a text no longer there
             return
@@ -113,7 +120,11 @@ class CoWriter(TextArea):
         self.suggestion = offered[0] if offered else ""
         if not offered:
             self.app.notify("The model has nothing to suggest here.", severity="warning")
-        self.post_message(self.Offered())
+            return
+        self.told()
+        # The others once this one is on the screen (the driver's thread writes the frame
+        # after the refresh): written meanwhile, they would hold the interpreter from it.
+        self.set_timer(AFTER, lambda: self.write_others(revision, config, generator))
 
     def add(self, revision: int, more: list[str]) -> None:
         """The alternatives, once written, for ↑/↓ (if the first is still on show)."""
@@ -121,12 +132,12 @@ class CoWriter(TextArea):
             return
         self.offered += [m for m in more if m not in self.offered]
         self.complete = True
-        self.post_message(self.Offered())
+        self.told()
 
     def cycle(self, delta: int) -> None:
         self.choice = (self.choice + delta) % len(self.offered)
         self.suggestion = self.offered[self.choice]
-        self.post_message(self.Offered())
+        self.told()
 
     def accept(self) -> None:
         text = self.suggestion
@@ -140,10 +151,15 @@ class CoWriter(TextArea):
     def reject(self) -> None:
         self.offered, self.choice, self.wanted = [], 0, -1
         self.suggestion = ""
-        self.post_message(self.Offered())
+        self.told()
 
-    class Offered(Message):
-        """What is on offer changed (a suggestion shown, cycled, accepted or rejected)."""
+    def told(self) -> None:
+        """What is on offer changed (a suggestion shown, cycled, accepted or rejected): the
+        hint below says so in the same frame as the text beside the cursor."""
+        for mode in self.ancestors:
+            if isinstance(mode, CoWriteMode):
+                mode.hint()
+                return
 
     async def _on_key(self, event: events.Key) -> None:
         showing = bool(self.suggestion)
@@ -172,9 +188,6 @@ class CoWriteMode(Vertical):
         yield Static("", id="cowrite-hint")
 
     def on_mount(self) -> None:
-        self.hint()
-
-    def on_co_writer_offered(self, event: CoWriter.Offered) -> None:
         self.hint()
 
     def hint(self) -> None:
