@@ -308,7 +308,7 @@ screen: at each output of the app and every 2 ms), and a figure runs from the ke
 first read of the screen that shows it. In a batch each step reads every weight matrix once
 for all eight rows (one (8, H) × (H, 4H) product instead of eight vector products), and the
 eight rows' probabilities and alternatives are worked out together. On this CPU numpy's (OpenBLAS)
-product of 8 rows costs about 2× one row on a quiet machine (1.9 ms against 0.46 ms on one
+product of 8 rows costs about 4× one row on a quiet machine (1.9 ms against 0.46 ms on one
 thread; 0.85 against 0.20 on two), so most of the ratio is the per-token Python work a batch
 shares; PyTorch's MKL and oneDNN products and column-blocked products were slower still.
 """)
