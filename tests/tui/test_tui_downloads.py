@@ -71,9 +71,11 @@ async def test_library_downloads_a_card_with_a_bar_and_shows_its_new_state(
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(CorporaTable)
         await wait_for(pilot, lambda: card.name in table.rows)
-        assert table.get_cell(card.name, "state") == "to download"
+        # The row comes before its state and size are read ("…").
+        await wait_for(pilot, lambda: table.get_cell(card.name, "state") == "to download")
         assert str(table.get_cell(card.name, "size")).strip() == "218.9 kB"
-        assert app.screen.focused is table  # an empty library starts in the corpora
+        # An empty library starts in the corpora (focus moves once the first read is shown).
+        await wait_for(pilot, lambda: app.screen.focused is table)
         table.move_cursor(row=table.get_row_index(card.name))
         await pilot.press("f")
         panel = app.screen.query_one(DownloadPanel)
@@ -104,6 +106,7 @@ async def test_library_says_in_one_sentence_when_the_server_refuses(
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(CorporaTable)
         await wait_for(pilot, lambda: "gone" in table.rows)
+        await wait_for(pilot, lambda: app.screen.focused is table)  # f is the corpora's key
         table.move_cursor(row=table.get_row_index("gone"))
         await pilot.press("f")
         panel = app.screen.query_one(DownloadPanel)
@@ -154,8 +157,9 @@ async def test_new_model_offers_the_download_escape_cancels_and_ctrl_f_resumes(
         await wait_for(pilot, lambda: not panel.busy, timeout=5)
         server.go.set()
         assert isinstance(app.screen, NewModelScreen)  # escape cancelled, did not leave
-        assert ("The download of 'test-text' was cancelled; ctrl+f resumes it where it "
-                "stopped.") in notes(app)
+        cancelled = ("The download of 'test-text' was cancelled; ctrl+f resumes it where it "
+                     "stopped.")
+        await wait_for(pilot, lambda: cancelled in notes(app))  # said as the worker ends
         kept = cache.partial_file(card, "text").stat().st_size
         assert 0 < kept < len(TEXT) and cache.state(card) == "to download"
         report = screen.query_one(CorpusReport)
