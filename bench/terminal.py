@@ -51,6 +51,11 @@ class Terminal:
         tmux("new-session", "-d", "-s", self.session, "-x", str(self.width), "-y",
              str(self.height), command)
         tmux("set-option", "-t", self.session, "window-size", "manual")  # the client keeps it
+        self.attach()
+        return started
+
+    def attach(self) -> None:
+        """Attach the control-mode client (``start`` does), to read and drive the app."""
         self.outputs, self.replies = 0, queue.Queue()
         self.process = subprocess.Popen(["tmux", "-C", "attach-session", "-t", self.session],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -58,7 +63,14 @@ class Terminal:
         threading.Thread(target=self._read, args=(self.process, self.replies),
                          daemon=True).start()
         self._command(f"refresh-client -C {self.width}x{self.height}")
-        return started
+
+    def detach(self) -> None:
+        """Close the client, the app going on: while training speed is measured, tmux and this
+        process would otherwise pass on every repaint, CPU the training run then lacks."""
+        if self.process is not None:
+            self.process.stdin.close()
+            self.process.wait(10)
+            self.process = None
 
     def _read(self, process: subprocess.Popen, replies: queue.Queue) -> None:
         block, mine = None, False
@@ -85,10 +97,7 @@ class Terminal:
         return self.replies.get(timeout=60)
 
     def kill(self) -> None:
-        if self.process is not None:
-            self.process.stdin.close()
-            self.process.wait(10)
-            self.process = None
+        self.detach()
         tmux("kill-session", "-t", self.session)
 
     def read(self) -> tuple[float, str]:
