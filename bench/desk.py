@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-POETUI = str(Path(sys.executable).with_name("poetui"))
+from bench.terminal import Terminal  # noqa: E402  (after the path it needs)
+
 SESSION = "poetui-desk-bench"
 
 TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, "
@@ -68,86 +68,6 @@ def keystrokes(name: str, keys: int) -> list[float]:
     return times
 
 
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
-
-
-class Terminal:
-    """A tmux control-mode client on the app's session: keys are sent and the screen is read
-    through it, so measuring spawns no process (a `tmux capture-pane` process every 2 ms took
-    most of a core from the app on 2 cores)."""
-
-    def __init__(self, session: str) -> None:
-        import queue
-        import threading
-
-        self.session = session
-        self.process = subprocess.Popen(["tmux", "-C", "attach-session", "-t", session],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        bufsize=0)
-        self.outputs = 0  # the app's outputs the terminal has noted
-        self.replies: queue.Queue = queue.Queue()
-        self.changed = threading.Condition()
-        threading.Thread(target=self.read, daemon=True).start()
-        self.command("refresh-client -C 80x24")
-
-    def read(self) -> None:
-        block, mine = None, False
-        for raw in self.process.stdout:
-            now = time.perf_counter()
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            if block is not None:
-                if line.startswith(("%end", "%error")):
-                    if mine:  # (not the attach's own reply, which comes first)
-                        self.replies.put((now, block))
-                    block = None
-                else:
-                    block.append(line)
-            elif line.startswith("%begin"):
-                block, mine = [], line.split()[-1] == "1"  # flags 1: a command of ours
-            elif line.startswith("%output"):
-                with self.changed:
-                    self.outputs += 1
-                    self.changed.notify_all()
-
-    def command(self, text: str) -> tuple[float, list[str]]:
-        """(when the reply came, its lines)."""
-        self.process.stdin.write((text + "\n").encode())
-        return self.replies.get(timeout=60)
-
-    def send(self, *keys: str, literal: bool = False) -> None:
-        flag = "-l " if literal else ""
-        quoted = " ".join("'" + k.replace("'", "'\\''") + "'" for k in keys)
-        self.command(f"send-keys -t {self.session} {flag}{quoted}")
-
-    def screen(self) -> tuple[float, str]:
-        """(when the terminal's reply came, the screen as it was)."""
-        seen, lines = self.command(f"capture-pane -p -t {self.session}")
-        return seen, "\n".join(lines)
-
-    def wait(self, predicate, timeout: float = 60.0) -> float:
-        """When the screen was first seen to show what ``predicate`` waits for: read at each
-        new output of the app and at least every 2 ms (a command to the client already
-        there, no process), so a figure is at most a read late, never early (tmux may
-        send its note of an output after a reply that shows it)."""
-        deadline = time.perf_counter() + timeout
-        seen = -1
-        shown = ""
-        while time.perf_counter() < deadline:
-            with self.changed:
-                if self.outputs == seen:
-                    self.changed.wait(0.002)
-                seen = self.outputs
-            painted, shown = self.screen()
-            if predicate(shown):
-                return painted
-        raise TimeoutError("the screen never showed what was waited for:\n" + shown)
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(10)
-
-
 def editor_line(shown: str, typed: str) -> str:
     """The co-writer's line that holds what was typed last (its last line)."""
     last = typed.split("\n")[-1]
@@ -165,12 +85,8 @@ def editor_box(shown: str) -> str:
 def in_app(name: str, keys: int, suggestions: int) -> tuple[list[float], list[float]]:
     """Through the real app in a real terminal (tmux, 80×24): ms from a key sent to its
     character painted, and from tab sent to the suggestion painted beside the text."""
-    tmux("kill-session", "-t", SESSION)
-    # This checkout's code, whichever install the command belongs to.
-    command = f"PYTHONPATH={ROOT} POETUI_HOME={os.environ['POETUI_HOME']} {POETUI}"
-    tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command)
-    tmux("set-option", "-t", SESSION, "window-size", "manual")  # the client keeps 80×24
-    terminal = Terminal(SESSION)
+    terminal = Terminal(SESSION, 80, 24)
+    terminal.start()
     try:
         terminal.wait(lambda s: name in s)
         terminal.send("g")
@@ -198,7 +114,7 @@ def in_app(name: str, keys: int, suggestions: int) -> tuple[list[float], list[fl
             if i < keys:
                 continue
             time.sleep(0.05)  # the state has followed (a step takes 1–2 ms)
-            before = editor_box(terminal.screen()[1])
+            before = editor_box(terminal.screen())
 
             def shows_suggestion(s: str, b: str = before) -> bool:
                 if "nothing to suggest" in s:
@@ -213,8 +129,7 @@ def in_app(name: str, keys: int, suggestions: int) -> tuple[list[float], list[fl
             terminal.wait(lambda s: "tab asks the model" in s)
         return echoed, suggested
     finally:
-        terminal.close()
-        tmux("kill-session", "-t", SESSION)
+        terminal.kill()
 
 
 def branches(name: str, count: int, tokens: int, alternatives: int) -> tuple[float, float]:

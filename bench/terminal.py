@@ -11,8 +11,10 @@ script's installation points at.
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,10 +28,17 @@ def tmux(*args: str) -> str:
 
 
 class Terminal:
-    """One tmux session holding the app (``width`` × ``height`` cells)."""
+    """One tmux session holding the app (``width`` × ``height`` cells), read and driven
+    through a tmux control-mode client, so that measuring spawns no process: a `tmux
+    capture-pane` process every few milliseconds took most of a core from the app on 2 cores
+    (the desk's suggestion read 200–280 ms that way, 47 ms through the client)."""
 
     def __init__(self, session: str, width: int = 80, height: int = 24) -> None:
         self.session, self.width, self.height = session, width, height
+        self.process: subprocess.Popen | None = None
+        self.outputs = 0  # the app's outputs the client has been told of
+        self.replies: queue.Queue = queue.Queue()
+        self.changed = threading.Condition()
 
     def start(self, *args: str) -> float:
         """Start `poetui ARGS` in a fresh session (ending any earlier one); returns when it
@@ -41,26 +50,84 @@ class Terminal:
                             "exec", POETUI, *args])
         tmux("new-session", "-d", "-s", self.session, "-x", str(self.width), "-y",
              str(self.height), command)
+        tmux("set-option", "-t", self.session, "window-size", "manual")  # the client keeps it
+        self.attach()
         return started
 
+    def attach(self) -> None:
+        """Attach the control-mode client (``start`` does), to read and drive the app."""
+        self.outputs, self.replies = 0, queue.Queue()
+        self.process = subprocess.Popen(["tmux", "-C", "attach-session", "-t", self.session],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        bufsize=0)
+        threading.Thread(target=self._read, args=(self.process, self.replies),
+                         daemon=True).start()
+        self._command(f"refresh-client -C {self.width}x{self.height}")
+
+    def detach(self) -> None:
+        """Close the client, the app going on: while training speed is measured, tmux and this
+        process would otherwise pass on every repaint, CPU the training run then lacks."""
+        if self.process is not None:
+            self.process.stdin.close()
+            self.process.wait(10)
+            self.process = None
+
+    def _read(self, process: subprocess.Popen, replies: queue.Queue) -> None:
+        block, mine = None, False
+        for raw in process.stdout:
+            now = time.perf_counter()
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if block is not None:
+                if line.startswith(("%end", "%error")):
+                    if mine:  # (not the attach's own reply, which comes first)
+                        replies.put((now, block))
+                    block = None
+                else:
+                    block.append(line)
+            elif line.startswith("%begin"):
+                block, mine = [], line.split()[-1] == "1"  # flags 1: a command of ours
+            elif line.startswith("%output"):
+                with self.changed:
+                    self.outputs += 1
+                    self.changed.notify_all()
+
+    def _command(self, text: str) -> tuple[float, list[str]]:
+        """(when the reply came, its lines)."""
+        self.process.stdin.write((text + "\n").encode())
+        return self.replies.get(timeout=60)
+
     def kill(self) -> None:
+        self.detach()
         tmux("kill-session", "-t", self.session)
 
-    def screen(self) -> str:
-        return tmux("capture-pane", "-p", "-t", self.session)
+    def read(self) -> tuple[float, str]:
+        """(when the client's reply came, the screen as it was)."""
+        seen, lines = self._command(f"capture-pane -p -t {self.session}")
+        return seen, "\n".join(lines)
 
-    def send(self, *keys: str) -> None:
-        tmux("send-keys", "-t", self.session, *keys)
+    def screen(self) -> str:
+        return self.read()[1]
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        flag = "-l " if literal else ""
+        quoted = " ".join("'" + k.replace("'", "'\\''") + "'" for k in keys)
+        self._command(f"send-keys -t {self.session} {flag}{quoted}")
 
     def wait(self, predicate: Callable[[str], bool], timeout: float = 60.0) -> float:
-        """Poll the screen every 5 ms until ``predicate`` holds of it; returns when it did
-        (perf_counter)."""
+        """When the screen was first seen to show what ``predicate`` waits for (perf_counter):
+        read at each new output of the app and at least every 2 ms, so a figure is at most a
+        read late, never early (tmux may note an output after a reply that shows it)."""
         deadline = time.perf_counter() + timeout
+        seen, shown = -1, ""
         while time.perf_counter() < deadline:
-            if predicate(self.screen()):
-                return time.perf_counter()
-            time.sleep(0.005)
-        raise TimeoutError(f"screen never matched; last screen:\n{self.screen()}")
+            with self.changed:
+                if self.outputs == seen:
+                    self.changed.wait(0.002)
+                seen = self.outputs
+            painted, shown = self.read()
+            if predicate(shown):
+                return painted
+        raise TimeoutError(f"screen never matched; last screen:\n{shown}")
 
     def pid(self) -> int:
         return int(tmux("list-panes", "-t", self.session, "-F", "#{pane_pid}").strip())
