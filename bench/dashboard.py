@@ -144,7 +144,6 @@ def trained_speed(name: str, corpus: Path, steps: int, watch: bool) -> tuple[flo
         TERMINAL.start("attach", name)
         TERMINAL.wait(lambda s: "step" in s)
         TERMINAL.send("l")  # the chart, following the run
-        TERMINAL.detach()
         cpu, started = TERMINAL.cpu_seconds(), time.perf_counter()
     while running():
         time.sleep(0.2)

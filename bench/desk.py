@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.terminal import Terminal  # noqa: E402  (after the path it needs)
+from bench.terminal import ControlTerminal  # noqa: E402  (after the path it needs)
 
 SESSION = "poetui-desk-bench"
 
@@ -85,7 +85,7 @@ def editor_box(shown: str) -> str:
 def in_app(name: str, keys: int, suggestions: int) -> tuple[list[float], list[float]]:
     """Through the real app in a real terminal (tmux, 80×24): ms from a key sent to its
     character painted, and from tab sent to the suggestion painted beside the text."""
-    terminal = Terminal(SESSION, 80, 24)
+    terminal = ControlTerminal(SESSION, 80, 24)
     terminal.start()
     try:
         terminal.wait(lambda s: name in s)

@@ -28,17 +28,10 @@ def tmux(*args: str) -> str:
 
 
 class Terminal:
-    """One tmux session holding the app (``width`` × ``height`` cells), read and driven
-    through a tmux control-mode client, so that measuring spawns no process: a `tmux
-    capture-pane` process every few milliseconds took most of a core from the app on 2 cores
-    (the desk's suggestion read 200–280 ms that way, 47 ms through the client)."""
+    """One tmux session holding the app (``width`` × ``height`` cells)."""
 
     def __init__(self, session: str, width: int = 80, height: int = 24) -> None:
         self.session, self.width, self.height = session, width, height
-        self.process: subprocess.Popen | None = None
-        self.outputs = 0  # the app's outputs the client has been told of
-        self.replies: queue.Queue = queue.Queue()
-        self.changed = threading.Condition()
 
     def start(self, *args: str) -> float:
         """Start `poetui ARGS` in a fresh session (ending any earlier one); returns when it
@@ -50,6 +43,60 @@ class Terminal:
                             "exec", POETUI, *args])
         tmux("new-session", "-d", "-s", self.session, "-x", str(self.width), "-y",
              str(self.height), command)
+        return started
+
+    def kill(self) -> None:
+        tmux("kill-session", "-t", self.session)
+
+    def screen(self) -> str:
+        return tmux("capture-pane", "-p", "-t", self.session)
+
+    def send(self, *keys: str) -> None:
+        tmux("send-keys", "-t", self.session, *keys)
+
+    def wait(self, predicate: Callable[[str], bool], timeout: float = 60.0) -> float:
+        """Poll the screen every 5 ms until ``predicate`` holds of it; returns when it did
+        (perf_counter)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if predicate(self.screen()):
+                return time.perf_counter()
+            time.sleep(0.005)
+        raise TimeoutError(f"screen never matched; last screen:\n{self.screen()}")
+
+    def pid(self) -> int:
+        return int(tmux("list-panes", "-t", self.session, "-F", "#{pane_pid}").strip())
+
+    def rss_mb(self) -> float:
+        """Resident memory of the app."""
+        for line in open(f"/proc/{self.pid()}/status", encoding="ascii"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the app has used so far (user and system)."""
+        fields = open(f"/proc/{self.pid()}/stat", encoding="ascii").read().rsplit(")", 1)[1]
+        user, system = fields.split()[11:13]
+        return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+
+class ControlTerminal(Terminal):
+    """The same session read and driven through one tmux control-mode client, so that
+    measuring spawns no process. For small outputs read every 2 ms (the desk: a `tmux
+    capture-pane` process every 2 ms took most of a core from the app, and its suggestion read
+    200-280 ms that way, 47 ms through the client). Not for a 120×40 chart: tmux then passes
+    every repaint's bytes to the client, escaped, and the dashboard's repaints read 69-75 ms
+    through it against 42-47 ms with `Terminal`'s polling (one run each, quiet machine)."""
+
+    def __init__(self, session: str, width: int = 80, height: int = 24) -> None:
+        super().__init__(session, width, height)
+        self.process: subprocess.Popen | None = None
+        self.outputs = 0  # the app's outputs the client has been told of
+        self.replies: queue.Queue = queue.Queue()
+        self.changed = threading.Condition()
+
+    def start(self, *args: str) -> float:
+        started = super().start(*args)
         tmux("set-option", "-t", self.session, "window-size", "manual")  # the client keeps it
         self.attach()
         return started
@@ -98,7 +145,7 @@ class Terminal:
 
     def kill(self) -> None:
         self.detach()
-        tmux("kill-session", "-t", self.session)
+        super().kill()
 
     def read(self) -> tuple[float, str]:
         """(when the client's reply came, the screen as it was)."""
@@ -128,19 +175,3 @@ class Terminal:
             if predicate(shown):
                 return painted
         raise TimeoutError(f"screen never matched; last screen:\n{shown}")
-
-    def pid(self) -> int:
-        return int(tmux("list-panes", "-t", self.session, "-F", "#{pane_pid}").strip())
-
-    def rss_mb(self) -> float:
-        """Resident memory of the app."""
-        for line in open(f"/proc/{self.pid()}/status", encoding="ascii"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
-
-    def cpu_seconds(self) -> float:
-        """CPU time the app has used so far (user and system)."""
-        fields = open(f"/proc/{self.pid()}/stat", encoding="ascii").read().rsplit(")", 1)[1]
-        user, system = fields.split()[11:13]
-        return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")

@@ -106,8 +106,6 @@ def train(name: str, corpus: Path, steps: int, watch: bool, press: bool = False,
             time.sleep(0.05)
         TERMINAL.start("attach", name)
         TERMINAL.wait(lambda s: "loss" in s and "step" in s)
-        if not press:
-            TERMINAL.detach()  # the speed is measured with nothing reading the terminal
         while running() and not press:
             time.sleep(0.2)
         while running():
