@@ -34,9 +34,10 @@ from tui.widgets.run_chart import RunChart
 from tui.widgets.run_progress import RunProgress
 from tui.widgets.samples import SamplePanel
 
-# The run store is read this often. Each read costs the app CPU that a run on every core of a
-# small machine feels at its thread barriers: four reads a second took the app to 11 % of a core
-# and the run to 0.90 of its headless speed. Keys never wait for a read.
+# The run store is read this often. The app's CPU is felt by a run on every core of a small
+# machine at its thread barriers: with four reads a second, the run trained at 0.90 of its
+# headless speed with the chart open; with two, 0.944 and 0.948 (bench/dashboard.py, one run
+# each, 2 cores). Keys never wait for a read.
 POLL_SECONDS = 0.5
 # A log line (a checkpoint saved, …) is news for this long; after that the status line drops it.
 MESSAGE_SECONDS = 15.0
