@@ -36,8 +36,8 @@ from tui.widgets.samples import SamplePanel
 
 # The run store is read this often. The app's CPU is felt by a run on every core of a small
 # machine at its thread barriers: with four reads a second, the run trained at 0.90 of its
-# headless speed with the chart open; with two, 0.944 and 0.948 (bench/dashboard.py, one run
-# each, 2 cores). Keys never wait for a read.
+# headless speed with the chart open; with two, 0.944, 0.948 and 0.898 (bench/dashboard.py,
+# three runs, 2 cores: as noisy as the gain). Keys never wait for a read.
 POLL_SECONDS = 0.5
 # A log line (a checkpoint saved, …) is news for this long; after that the status line drops it.
 MESSAGE_SECONDS = 15.0
