@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import forkserver
+
 T = TypeVar("T")
 
 POETUI = str(Path(sys.executable).with_name("poetui"))
@@ -43,11 +45,14 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 60.0) 
         await pilot.pause(0.1)
 
 
-def poetui(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    """The `poetui` command as a user runs it, in its own process."""
+def poetui(*args: str, check: bool = True, input: str | None = None,
+           stdin: int | None = None) -> subprocess.CompletedProcess:
+    """The `poetui` command as a user runs it, in its own process (forked from one that has
+    imported PyTorch: see forkserver). Its stdin is ``input``, or empty (``stdin`` is taken
+    for subprocess.run's DEVNULL, which reads the same)."""
+    assert stdin in (None, subprocess.DEVNULL)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run([POETUI, *args], capture_output=True, text=True, env=env,
-                            timeout=240, **kwargs)
+    result = forkserver.run(POETUI, list(args), env, input=input)
     if check:
         assert result.returncode == 0, result.stderr
     return result

@@ -73,7 +73,10 @@ def test_bare_attach_with_two_runs_asks_which(pattern_file, runs) -> None:
                          eval_every=10**9, checkpoint_minutes=1000.0)
         spawn(name)
         runs.append(name)
-        time.sleep(0.05)  # "second" starts last: the newest, listed first
+        # "second" starts last, the newest, listed first: a run's start is when its worker
+        # takes the lock, so wait for that (a loaded machine may start a worker late).
+        wait_until(lambda n=name: is_locked(store.existing(n)), what=f"{name}'s lock")
+        time.sleep(0.05)
     for name in runs:
         reader = RunReader(store.existing(name))
         wait_until(lambda r=reader: r.poll().steps, what=f"{name}'s first steps")

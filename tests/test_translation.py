@@ -73,7 +73,7 @@ def test_unknown_source_characters_are_named_and_dropped(reverser):
 
 def test_translate_and_eval_from_the_command_line(reversal_file, tmp_path):
     poetui("train", str(reversal_file), "--name", "r", "--steps", "20", "--hidden", "32",
-           "--embed", "16")
+           "--embed", "16", "--eval-every", "20")
     out = poetui("translate", "r", "abc").stdout
     assert out.endswith("\n") and "\n" not in out[:-1]
     # Without --beam it is the best of a beam of 5; --beam 1 is greedy, streamed.

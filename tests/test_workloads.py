@@ -66,7 +66,7 @@ def test_the_cookbook_recipe_shows_unk_and_reads_primes_through_it(tmp_path, poe
     rare = " ".join(f"{common} word{i}" for i in range(60))  # 60 words seen once: <unk>
     text.write_text(common * 60 + rare + " Wherefore art thou Romeo? ", encoding="utf-8")
     poetui("train", str(text), "--preset", "shakespeare-words", "--name", "w",
-           "--steps", "60")
+           "--steps", "60", "--hidden", "64", "--embed", "64")  # the recipe, a small model
     vocab = json.loads((poetui_home / "models" / "w" / "vocab.json").read_text())
     assert "romeo" not in vocab["tokens"] and "<unk>" in vocab["tokens"]  # seen once
     assert "," not in vocab["tokens"] and "to" in vocab["tokens"]  # lowercased, no commas

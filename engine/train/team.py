@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -37,6 +38,7 @@ from engine.train.world import GATHER, STOP, SYNC, World, forget_world
 # How long a process waits at a collective: the lead sends a heartbeat a few times a second
 # while it evaluates or is paused, so this is only reached when a process is lost silently.
 TIMEOUT = timedelta(minutes=10)
+LOST_SECONDS = 2.0  # how long a lost process may take to be seen ending
 
 
 class Team:
@@ -187,13 +189,19 @@ class Team:
     # -- the end ------------------------------------------------------------------------------
 
     def lost(self) -> str:
-        """Which process was lost, in words (the lead's view)."""
-        for rank, process in enumerate(self.followers, start=1):
-            code = process.poll()
-            if code is not None:
-                how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
-                return f"training process {rank + 1} of {self.size} ended ({how})"
-        return f"one of the {self.size} training processes stopped answering"
+        """Which process was lost, in words (the lead's view). A dying process's sockets close
+        before its exit can be collected, so the group may break a moment before the process
+        is seen to end: look for a while before calling it unanswering."""
+        deadline = time.monotonic() + LOST_SECONDS
+        while True:
+            for rank, process in enumerate(self.followers, start=1):
+                code = process.poll()
+                if code is not None:
+                    how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+                    return f"training process {rank + 1} of {self.size} ended ({how})"
+            if time.monotonic() >= deadline:
+                return f"one of the {self.size} training processes stopped answering"
+            time.sleep(0.05)
 
     def close(self, tell: bool = True) -> None:
         """Stop the followers (told to, or, failing that, terminated) and leave the group."""

@@ -182,23 +182,25 @@ class Trainer:
         self._wall = self.wall
         self._clock = None
 
-    def progress(self) -> float:
-        """Fraction of the budget done: the largest of the steps, epochs and minutes fractions."""
+    def progress(self, wall: float | None = None) -> float:
+        """Fraction of the budget done: the largest of the steps, epochs and minutes fractions.
+        ``wall`` is a clock reading already taken, so that figures reported together agree."""
         cfg = self.config
+        wall = self.wall if wall is None else wall
         parts = [0.0]
         if cfg.steps:
             parts.append(self.step / cfg.steps)
         if cfg.epochs:
             parts.append((self.epoch + self.position / len(self.batches)) / cfg.epochs)
         if cfg.minutes:
-            parts.append(self.wall / (cfg.minutes * 60))
+            parts.append(wall / (cfg.minutes * 60))
         return min(1.0, max(parts))
 
-    def eta(self, progress: float) -> float | None:
+    def eta(self, progress: float, wall: float) -> float | None:
         """Seconds left at the run's pace so far. The pace is measured on the clock, so the
         evaluations, samples and checkpoints still to come are in it; for a time budget this is
         exactly the minutes left."""
-        return self.wall / progress * (1 - progress) if progress > 0.001 else None
+        return wall / progress * (1 - progress) if progress > 0.001 else None
 
     def learning_rate(self) -> float:
         cfg = self.config
@@ -367,10 +369,11 @@ class Trainer:
         self.tokens_seen += batch.tokens
         self._recent.append((batch.tokens, duration))
         tps = sum(t for t, _ in self._recent) / max(sum(d for _, d in self._recent), 1e-9)
-        progress = self.progress()
+        wall = self.wall  # one reading: elapsed + eta must add up to a time budget exactly
+        progress = self.progress(wall)
         return StepEvent(self.step, self.epoch + 1, self.position / len(self.batches),
-                         progress, self._loss, lr, grad_norm, tps, self.wall,
-                         self.eta(progress), self.tokens_seen)
+                         progress, self._loss, lr, grad_norm, tps, wall,
+                         self.eta(progress, wall), self.tokens_seen)
 
     def _team_loss(self, batch: Batch, state, lr: float) -> tuple[float, object]:
         """Forward and backward of this process's rows: (the global batch's loss, the state).

@@ -100,8 +100,9 @@ async def test_a_page_long_paste_is_cut_to_the_limit_and_the_app_stays_quick(mod
         desk.query_one(SamplingControls).length = 5000
         stream = desk.query_one(TokenStream)
         assert await keys.answered("enter", lambda: desk.streaming) < PROMPTLY
-        # The model has read the prompt and writes within a second.
-        assert await until(lambda: len(stream.text) > PROMPT_LIMIT) < PROMPTLY
+        # The model reads the prompt and writes past it (how soon is the machine's; the keys
+        # below are timed, since a key answered late is a frozen app).
+        await until(lambda: len(stream.text) > PROMPT_LIMIT)
         moved = PROMPT_LIMIT - 1
         assert await keys.answered("left", lambda: prompt.cursor_position == moved) < PROMPTLY
         assert desk.streaming, "the writing ended before escape could stop it"
