@@ -80,7 +80,9 @@ class LibraryScreen(Screen):
         self.set_interval(RELOAD_SECONDS, self.tick)
 
     def tick(self) -> None:
-        if self.is_current:  # under a dashboard or desk: no reads, so keys there stay quick
+        # Under a dashboard or desk: no reads, so keys there stay quick. (Not is_current,
+        # which Textual also answers True for the screen just under the top one.)
+        if self.app.screen is self:
             self.reload()
 
     def on_screen_resume(self) -> None:
