@@ -34,11 +34,14 @@ from tui.widgets.run_chart import RunChart
 from tui.widgets.run_progress import RunProgress
 from tui.widgets.samples import SamplePanel
 
-# The run store is read this often. The app's CPU is felt by a run on every core of a small
-# machine at its thread barriers: with four reads a second, the run trained at 0.90 of its
-# headless speed with the chart open; with two, 0.944, 0.948 and 0.898 (bench/dashboard.py,
-# three runs, 2 cores: as noisy as the gain). Keys never wait for a read.
+# The run store is read this often, and once a second while the chart is shown (a read that
+# brings rows redraws it). The app's CPU is felt by a run on every core of a small machine at
+# its thread barriers: with four reads a second and the chart following the run on a timer of
+# its own, the run trained at 0.90 of its headless speed with the chart open; with two,
+# 0.944, 0.948 and 0.898 (bench/dashboard.py, three runs, 2 cores: as noisy as the gain).
+# Keys never wait for a read.
 POLL_SECONDS = 0.5
+CHART_POLL_SECONDS = 1.0
 # A log line (a checkpoint saved, …) is news for this long; after that the status line drops it.
 MESSAGE_SECONDS = 15.0
 
@@ -80,6 +83,7 @@ class DashboardScreen(Screen):
         self.history_reader = HistoryReader()
         self.last_poll: tuple | None = None
         self.polling = self.closed = False
+        self.polled_at = 0.0  # when the last poll began (monotonic)
         self.overview_shown = threading.Event()  # set once a long run's overview is painted
         self.translates = False
         # A translation run reports chrF at each evaluation (the run store's status "chrf"):
@@ -121,9 +125,13 @@ class DashboardScreen(Screen):
     # -- the pull loop --------------------------------------------------------------------------
 
     def tick(self) -> None:
-        if not self.polling:  # one poll at a time: the reader's cursor moves with each
-            self.polling = True
-            self.poll_run()
+        if self.polling:  # one poll at a time: the reader's cursor moves with each
+            return
+        every = CHART_POLL_SECONDS if self.query_one(RunChart).display else POLL_SECONDS
+        if time.monotonic() - self.polled_at < every - POLL_SECONDS / 2:
+            return
+        self.polling, self.polled_at = True, time.monotonic()
+        self.poll_run()
 
     @work(thread=True, group="poll")
     def poll_run(self) -> None:

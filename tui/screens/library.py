@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -86,9 +88,13 @@ class LibraryScreen(Screen):
             self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
-        # Back from a dashboard or desk: the keys act on the model the user was looking at.
+        # Back from a dashboard or desk, or after a while away: read the store again. Not
+        # after a dialog closes at once: the timer's next read is soon enough, and 50 models
+        # read in a thread as the dialog goes would hold back the repaint (the GIL).
         name, self.app.came_from = self.app.came_from, None
+        if name is not None or time.monotonic() - self.read_at >= RELOAD_SECONDS:
+            self.reload()
+        # Back from a dashboard or desk: the keys act on the model the user was looking at.
         table = self.query_one(ModelsTable)
         if name is not None and table.select(name):
             table.focus()
@@ -100,11 +106,13 @@ class LibraryScreen(Screen):
 
     read_once = False
     last_read: tuple | None = None
+    read_at = 0.0  # when the last read began (monotonic)
 
     @work(thread=True, exclusive=True, group="library")
     def reload(self) -> None:
         """Read the store in a thread and post what it holds when that changed. A read still
         going when the next starts is cancelled, so a burst of reloads paints once."""
+        self.read_at = time.monotonic()
         read = read_library()
         if get_current_worker().is_cancelled or (read.models, read.cards) == self.last_read:
             return

@@ -10,7 +10,6 @@ numbers. Keys are its bindings (it takes focus when shown)."""
 from __future__ import annotations
 
 import math
-import time
 import zlib
 from dataclasses import dataclass, field
 
@@ -41,7 +40,6 @@ VALIDATION = "#ff9f43"  # this run's validation line
 QUALITY = (("chrf", "chrF"), ("accuracy", "accuracy"))
 UNIT_WORDS = {"nats": "nats/token", "bits": "bits/token", "perplexity": "perplexity"}
 DEFAULT_WEIGHT = 0.6  # TensorBoard's default smoothing
-GROWTH_REDRAW_SECONDS = 1.0
 
 
 SUMMARISED = ("loss", "lr", "grad_norm", "tokens_per_second")  # step columns drawn as lines
@@ -139,8 +137,6 @@ class RunChart(Horizontal):
         self.view: View | None = None  # None: the whole run, following it
         self.cursor: float | None = None  # an x value; None: no cursor, the latest shown
         self._shown: dict[str, str] = {}  # the texts last put in the legend and the readout
-        self._drawn_at = 0.0  # when the chart was last drawn (monotonic)
-        self._redraw_due = False  # a redraw for the run's growth is waiting on its timer
 
     def show_and_focus(self) -> None:
         """Show the chart and give it the keys. (It is focusable only while shown: a screen
@@ -194,22 +190,11 @@ class RunChart(Horizontal):
         return [r.name for r in self.runs[1:]]
 
     def grew(self, cut: bool = False) -> None:
-        """The own run's history took in new rows (``cut``: it went back in time first).
-        A live run grows four times a second: the chart follows it at most once a second
-        (the app shares the machine with the training), keys redraw at once."""
+        """The own run's history took in new rows (``cut``: it went back in time first), and
+        the chart, when shown, follows it. How often that is the screen's polling says: a
+        redraw in the same update as the poll's other changes is one repaint, not two."""
         if self.runs:
             self.runs[0].sync(self.weight, cut)
-        if not self.display or self._redraw_due:
-            return
-        wait = self._drawn_at + GROWTH_REDRAW_SECONDS - time.monotonic()
-        if wait <= 0:
-            self.redraw()
-        else:
-            self._redraw_due = True
-            self.set_timer(wait, self._redraw_grown)
-
-    def _redraw_grown(self) -> None:
-        self._redraw_due = False
         if self.display:
             self.redraw()
 
@@ -231,7 +216,6 @@ class RunChart(Horizontal):
         return self.view
 
     def redraw(self) -> None:
-        self._drawn_at = time.monotonic()
         for run in self.runs:
             run.sync(self.weight)
         view = self.current_view()
