@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from engine.errors import PoetuiError
 from tui.widgets.classifier import ClassBars, DigitCanvas, RowProbabilities
+from tui.widgets.key_footer import KeyFooter
 
 
 class ClassifyDeskScreen(Screen):
@@ -56,7 +57,7 @@ class ClassifyDeskScreen(Screen):
                 yield RowProbabilities(id="row-probabilities")
                 yield ClassBars(id="class-bars")
             yield Input(placeholder="type a text to classify", id="classify-input")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#classify-input").display = False

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from engine.errors import PoetuiError
 from engine.storage import store
@@ -28,6 +28,7 @@ from engine.storage.runstore import RunReader, send_command
 from tui.messages import RunPolled
 from tui.screens.run_picker import compare_runs
 from tui.widgets.classifier import ClassifierPanel
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.loss import LossSparklines
 from tui.widgets.metrics import MetricsPanel
 from tui.widgets.run_chart import RunChart
@@ -104,7 +105,7 @@ class DashboardScreen(Screen):
             yield RunChart(id="chart")
             yield SamplePanel(id="sample")
             yield ClassifierPanel(id="classifier-panel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(RunChart).set_run(self.model_name, self.history)

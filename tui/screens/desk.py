@@ -30,13 +30,14 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
+from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine.config import SampleConfig
 from engine.errors import PoetuiError
 from tui.screens.dialogs import TextDialog
 from tui.screens.model_screen import ModelScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.sampling import SamplingControls
 from tui.widgets.token_stream import TokenStream
 from tui.widgets.verse import ToneMarks
@@ -156,7 +157,7 @@ class DeskScreen(ModelScreen):
                 yield CoWriteMode(id="cowrite")
             yield ToneMarks(id="desk-verse")  # the last poem's tones, in the write mode
             yield Static("", id="desk-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#acrostic").display = False  # until a quatrain model has loaded

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 from textual.worker import get_current_worker
 
 from corpora import cards as catalog
@@ -22,6 +22,7 @@ from tui.messages import DownloadFinished, FetchRequested, LibraryRead, ModelsCh
 from tui.screens.dialogs import ConfirmDialog, InfoDialog, TextDialog
 from tui.widgets import format as fmt
 from tui.widgets.download import DownloadPanel
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.library import CorporaTable, ModelsTable
 
 # Run states change in other processes: the store is read again this often (in a thread).
@@ -71,7 +72,7 @@ class LibraryScreen(Screen):
             yield Label("Corpora", classes="section")
             yield CorporaTable(id="corpora")
             yield DownloadPanel(id="library-download")
-        yield Footer()
+        yield KeyFooter()
 
     def __init__(self) -> None:
         super().__init__()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Header, Input, Label, Select, Static
 
 from corpora import cards as catalog
 from corpora.cards import Card
@@ -26,6 +26,7 @@ from tui.screens.dialogs import ConfirmDialog
 from tui.widgets import format as fmt
 from tui.widgets.corpus_check import CorpusReport, EstimateReport
 from tui.widgets.download import DownloadPanel
+from tui.widgets.key_footer import KeyFooter
 
 FILE = "file"
 DEBOUNCE_SECONDS = 0.4
@@ -125,7 +126,7 @@ class NewModelScreen(Screen):
                 yield CorpusReport(id="corpus-report")
                 yield DownloadPanel(id="new-download")
                 yield EstimateReport(id="estimate")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#new-side").border_title = "corpus and cost"

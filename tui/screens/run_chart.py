@@ -6,12 +6,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from engine.errors import PoetuiError
 from engine.storage import store
 from engine.storage.history import RunHistory, read_history
 from tui.screens.run_picker import compare_runs
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.run_chart import RunChart
 
 
@@ -31,7 +32,7 @@ class RunChartScreen(Screen):
         yield Header()
         yield Static(f"[b]{self.model_name}[/b] · reading its run…", id="run-status")
         yield RunChart(id="chart")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         chart = self.query_one(RunChart)

@@ -14,12 +14,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.screens.model_screen import ModelScreen
 from tui.widgets import format as fmt
 from tui.widgets.history_input import HistoryInput
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.token_stream import TokenStream
 
 BEAM_WIDTH = 5
@@ -70,7 +71,7 @@ class TranslateScreen(ModelScreen):
                                "the ones before)", id="source")
             yield Static("", id="translate-mode")
             yield from self.output_and_history()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_mode()
