@@ -45,12 +45,10 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 60.0) 
         await pilot.pause(0.1)
 
 
-def poetui(*args: str, check: bool = True, input: str | None = None,
-           stdin: int | None = None) -> subprocess.CompletedProcess:
+def poetui(*args: str, check: bool = True,
+           input: str | None = None) -> subprocess.CompletedProcess:
     """The `poetui` command as a user runs it, in its own process (forked from one that has
-    imported PyTorch: see forkserver). Its stdin is ``input``, or empty (``stdin`` is taken
-    for subprocess.run's DEVNULL, which reads the same)."""
-    assert stdin in (None, subprocess.DEVNULL)
+    imported PyTorch: see forkserver). Its stdin is ``input``, or empty (never a terminal)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = forkserver.run(POETUI, list(args), env, input=input)
     if check:

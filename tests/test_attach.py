@@ -82,7 +82,7 @@ def test_bare_attach_with_two_runs_asks_which(pattern_file, runs) -> None:
         wait_until(lambda r=reader: r.poll().steps, what=f"{name}'s first steps")
 
     # Nobody to ask (not a terminal): both are listed, in one sentence that says what to type.
-    result = poetui("attach", check=False, stdin=subprocess.DEVNULL)
+    result = poetui("attach", check=False)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "2 runs are in progress: second (training" in result.stderr

@@ -130,6 +130,7 @@ class DashboardScreen(Screen):
         if self.polling:  # one poll at a time: the reader's cursor moves with each
             return
         every = CHART_POLL_SECONDS if self.query_one(RunChart).display else POLL_SECONDS
+        # The timer ticks every POLL_SECONDS, a little late or early: half a tick's slack.
         if time.monotonic() - self.polled_at < every - POLL_SECONDS / 2:
             return
         self.polling, self.polled_at = True, time.monotonic()
