@@ -13,6 +13,7 @@ from helpers import wait_for
 from notices import RecordingApp
 from screen_text import screen_lines, screen_runs
 from textual.color import Color
+from textual.command import CommandPalette
 
 import engine.storage.folder
 import engine.storage.store
@@ -29,6 +30,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.desk import DeskScreen
 from tui.screens.dialogs import ConfirmDialog, InfoDialog
 from tui.screens.library import LibraryScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.library import CorporaTable, ModelsTable
 from tui.widgets.sampling import SamplingControls
 from tui.widgets.token_stream import TokenStream
@@ -158,6 +160,27 @@ async def test_footers_keep_the_keys_needed_most(pattern_file: Path) -> None:
         for key in ("d Detach", "w Write", "l Chart", "f1 Help"):
             assert key in footer
         assert "Pause" not in footer and "Stop" not in footer
+
+
+async def test_a_click_on_a_footer_key_presses_it(pattern_file: Path) -> None:
+    create_model(str(pattern_file), "clicked", "tiny")
+    app = PoetuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one(ModelsTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        footer = app.screen.query_one(KeyFooter)
+        column = screen_lines(app)[-1].index(" i Info")
+        await pilot.click(KeyFooter, offset=(column + 4, 0))  # on "Info"
+        await wait_for(pilot, lambda: isinstance(app.screen, InfoDialog))
+        assert "clicked" in app.screen.text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, InfoDialog))
+        # Focus on the corpora: the footer shows their keys, and a click there acts on them.
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: "Download" in screen_lines(app)[-1])
+        assert footer.key_at(screen_lines(app)[-1].index("Download")).key == "f"
+        await pilot.click(KeyFooter, offset=(screen_lines(app)[-1].index("palette"), 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
 
 
 # -- dashboard ----------------------------------------------------------------------------------
