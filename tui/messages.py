@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from engine.storage.folder import ModelSummary
+from engine.storage.folder import ModelFolder, ModelSummary
 from engine.storage.history import HistoryChunk
 from engine.storage.runstore import RunDelta
 
@@ -19,11 +19,13 @@ class ModelsChanged(Message):
 @dataclass
 class LibraryRead(Message):
     """The store as a thread read it: every model's summary and each card's (state, size), the
-    size None where the thread does not measure it (a built-in's). A newer read replaces one
-    still waiting, so a burst of reads paints once."""
+    size None where the thread does not measure it (a built-in's); and the model folders, their
+    settings read (what the info dialog shows, without a disk read on a key). A newer read
+    replaces one still waiting, so a burst of reads paints once."""
 
     models: list[ModelSummary]
     cards: dict[str, tuple[str, int | None]]
+    folders: list[ModelFolder] = field(default_factory=list)
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LibraryRead)

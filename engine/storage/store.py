@@ -55,9 +55,15 @@ def summary(name: str) -> ModelSummary:
 
 
 def list_models() -> list[ModelSummary]:
-    """Every model's summary. A folder whose files have not changed since the last call (by
-    their sizes and times, and whether it is locked) is not read again: a screen that asks
-    every few seconds costs a few stats per model, not a JSON parse and a SQLite query."""
+    """Every model's summary (see ``list_folders``)."""
+    return [folder.summary() for folder in list_folders()]
+
+
+def list_folders() -> list[ModelFolder]:
+    """Every model's folder, its settings and summary read. A folder whose files have not
+    changed since the last call (by their sizes and times, and whether it is locked) is not
+    read again: a screen that asks every few seconds costs a few stats per model, not a JSON
+    parse and a SQLite query."""
     root = paths.models_dir()
     if not root.is_dir():
         return []
@@ -67,14 +73,16 @@ def list_models() -> list[ModelSummary]:
             stamp = _stamp(entry)
             seen = _read.get(entry)
             if seen is None or seen[0] != stamp:
-                seen = _read[entry] = (stamp, ModelFolder(entry).summary())
+                folder = ModelFolder(entry)
+                folder.summary()  # read now, in the caller's thread
+                seen = _read[entry] = (stamp, folder)
             found.append(seen[1])
     return found
 
 
 # The files a summary is read from; any change to one changes the stamp.
 _STAMPED = (META, "latest.json", "best.json", "run.db", "run.db-wal", LOCK)
-_read: dict[Path, tuple[tuple, ModelSummary]] = {}  # folder → (stamp, summary) of the last read
+_read: dict[Path, tuple[tuple, ModelFolder]] = {}  # folder → (stamp, folder) of the last read
 
 
 def _stamp(folder: Path) -> tuple:

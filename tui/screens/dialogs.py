@@ -64,18 +64,30 @@ class TextDialog(ModalScreen[str | None]):
 
 
 class InfoDialog(ModalScreen[None]):
+    """A titled text to read. Made once and shown again with ``show``: the first push of a
+    screen lays out the screen beneath it too (Textual resizes it as a background screen), a
+    second push of the same one does not, and mounts nothing."""
+
     BINDINGS = [Binding("escape,enter,q", "dismiss", "Close", id="info.close")]
 
-    def __init__(self, title: str, text: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.title_text, self.text = title, text
+        self.title_text, self.text = "", ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(f"[b]{self.title_text}[/b]", classes="dialog-text")
+            yield Label(f"[b]{self.title_text}[/b]", classes="dialog-text", id="info-title")
             with VerticalScroll(classes="dialog-body"):
-                yield Static(self.text, markup=False)
+                yield Static(self.text, markup=False, id="info-text")
             yield Static("escape closes", classes="dialog-hint")
+
+    def show(self, title: str, text: str) -> InfoDialog:
+        self.title_text, self.text = title, text
+        if self.is_mounted:
+            self.query_one("#info-title", Label).update(f"[b]{title}[/b]")
+            self.query_one("#info-text", Static).update(text)
+            self.query_one(VerticalScroll).scroll_home(animate=False)
+        return self
 
 
 class QuitDialog(ModalScreen[str | None]):

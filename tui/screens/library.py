@@ -39,7 +39,8 @@ def read_library() -> LibraryRead:
     """Every model's summary and each card's state and size (a built-in's is measured apart)."""
     cards = {card.name: (cache.state(card), None if card.builtin else cache.card_size(card))
              for card in catalog.CARDS}
-    return LibraryRead(store.list_models(), cards)
+    folders = store.list_folders()
+    return LibraryRead([f.summary() for f in folders], cards, folders)
 
 
 class LibraryScreen(Screen):
@@ -77,8 +78,13 @@ class LibraryScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.models: dict[str, ModelSummary] = {}  # the last read, by name
+        self.folders: dict[str, ModelFolder] = {}  # the same read's folders
 
     def on_mount(self) -> None:
+        # One info dialog, shown again for each model (see InfoDialog); installed, so that
+        # closing it keeps it.
+        self.info = InfoDialog()
+        self.app.install_screen(self.info, "model-info")
         self.reload()
         self.set_interval(RELOAD_SECONDS, self.tick)
 
@@ -124,6 +130,7 @@ class LibraryScreen(Screen):
         self.read_once = True
         models = message.models
         self.models = {m.name: m for m in models}
+        self.folders = {f.summary().name: f for f in message.folders}
         self.app.known_models = models
         states = {m.name: self.state_label(m) for m in models}
         table = self.query_one(ModelsTable)
@@ -295,13 +302,18 @@ class LibraryScreen(Screen):
             return
         if m.state is RunState.DAMAGED:
             # What there is to know: where it lies, so its checkpoints can still be looked at.
-            self.app.push_screen(InfoDialog(f"Model '{m.name}'", fmt.aligned([
+            self.app.push_screen(self.info.show(f"Model '{m.name}'", fmt.aligned([
                 ("state", "damaged: its settings (model.json) cannot be read"),
                 ("why", m.message),
                 ("folder", str(m.path)),
             ])))
             return
-        self.read_folder(m.name, self.show_info)
+        # The last read's folder (at most a poll old, as the table is): no disk read on a key.
+        folder = self.folders.get(m.name)
+        if folder is not None:
+            self.show_info(folder)
+        else:
+            self.read_folder(m.name, self.show_info)
 
     def show_info(self, folder: ModelFolder) -> None:
         m = folder.summary()
@@ -328,7 +340,7 @@ class LibraryScreen(Screen):
             "Training settings",
             fmt.aligned(fmt.settings(folder.train_settings), columns=2, indent=2),
         ])
-        self.app.push_screen(InfoDialog(f"Model '{m.name}'", text))
+        self.app.push_screen(self.info.show(f"Model '{m.name}'", text))
 
     def change(self, act, done: str) -> None:
         """Rename or delete: the store's sentence if it refuses, else ``done``, then re-read."""
