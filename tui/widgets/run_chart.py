@@ -144,7 +144,9 @@ class RunChart(Horizontal):
         self.display = True
         self.can_focus = True
         self.redraw()
-        self.focus()
+        # Focus (its restyle, the footer's new keys) after the chart is on the screen: the
+        # first paint after l waits for nothing but the chart.
+        self.call_after_refresh(self.focus)
 
     def hide(self) -> None:
         self.display = self.can_focus = False
