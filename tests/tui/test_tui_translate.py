@@ -73,11 +73,23 @@ async def test_translate_streams_then_searches_and_keeps_a_history(
         lines = output.text.split("\n")
         assert lines[0] == "abc"
         for i, (text, score) in enumerate(best, start=1):
-            assert re.fullmatch(rf"{i}\. {re.escape(text)} *  {score:7.3f}", lines[i])
+            mark = "▸" if i == 1 else " "  # the one taken: the best, at first
+            assert re.fullmatch(rf"{mark}{i}\. {re.escape(text)} *  {score:7.3f}", lines[i])
         assert "beam search" in screen_text(app)
         assert len(pushed) == len(greedy)  # a beam is shown whole, not streamed
 
+        # The n best are siblings: ctrl+↓/↑ walk them (round), the history keeps the one taken.
         history = screen.query_one("#history", OptionList)
+        await pilot.press("ctrl+down")
+        assert output.text.split("\n")[2].startswith("▸2. ")
+        assert screen.history[-1].best == best[1][0]
+        assert str(history.get_option_at_index(1).prompt) == f"#2 beam abc → {best[1][0][:12]}"
+        await pilot.press("ctrl+up", "ctrl+up")
+        assert output.text.split("\n")[N_BEST].startswith(f"▸{N_BEST}. ")
+        assert screen.history[-1].best == best[-1][0]
+        await pilot.press("ctrl+down")
+        assert screen.history[-1].best == best[0][0]
+
         assert history.option_count == 2
         assert str(history.get_option_at_index(0).prompt) == f"#1 greedy abc → {greedy[:12]}"
         history.highlighted = 0

@@ -8,7 +8,7 @@ the UI paints at most 30 times a second; a beam search runs whole in a thread an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import work
 from textual.app import ComposeResult
@@ -35,7 +35,9 @@ class Translation:
     source: str
     mode: str  # greedy | beam
     text: str = ""  # as the output panel shows it
-    best: str = ""  # the translation (the best of the beam)
+    best: str = ""  # the translation (of a beam: the one chosen among its n best)
+    results: list[tuple[str, float]] = field(default_factory=list)  # a beam's n best
+    chosen: int = 0  # which of them
 
     def label(self, number: int) -> str:
         return f"#{number} {self.mode} {self.source[:12]} → {self.best[:12]}"
@@ -49,10 +51,16 @@ class TranslateScreen(ModelScreen):
     HELP_TEXT = ("Type a sentence and press enter: the translation appears character by "
                  "character as the model decodes it (greedy). ctrl+b switches to beam search, "
                  f"which shows the {N_BEST} best of a beam {BEAM_WIDTH} wide, each with its "
-                 "score (log-probability per character: nearer 0 is surer), and back. The "
-                 "history on the right keeps the session's translations.")
+                 "score (log-probability per character: nearer 0 is surer), and back. The n "
+                 "best are siblings, as a branch's are at the desk: ctrl+↓ and ctrl+↑ walk "
+                 "them (▸ marks the one taken, which the history keeps). The history on the "
+                 "right keeps the session's translations.")
     BINDINGS = [
         Binding("ctrl+b", "toggle_beam", "Beam/greedy", id="translate.beam"),
+        Binding("ctrl+down", "sibling(1)", "Next of the n best", key_display="ctrl+↓",
+                show=False, id="translate.next"),
+        Binding("ctrl+up", "sibling(-1)", "Previous of the n best", key_display="ctrl+↑",
+                show=False, id="translate.previous"),
         Binding("escape", "stop_or_back", "Stop/back", id="translate.stop"),
     ]
 
@@ -62,6 +70,7 @@ class TranslateScreen(ModelScreen):
         self.beam_mode = False
         self.history: list[Translation] = []
         self.current: Translation | None = None  # being translated
+        self.shown: Translation | None = None  # the entry the output shows
         self.weights_note = ""
 
     def compose(self) -> ComposeResult:
@@ -81,7 +90,7 @@ class TranslateScreen(ModelScreen):
     def show_mode(self) -> None:
         if self.beam_mode:
             text = (f"[b]beam search[/b]: the {N_BEST} best of a beam {BEAM_WIDTH} wide, "
-                    "with scores · ctrl+b: greedy")
+                    "with scores · ctrl+↑↓ walks them · ctrl+b: greedy")
         else:
             text = "[b]greedy[/b]: appears as it is decoded · ctrl+b: beam search"
         self.query_one("#translate-mode", Static).update(text)
@@ -174,15 +183,16 @@ class TranslateScreen(ModelScreen):
             self.set_status("Stopped waiting for the beam search.")
             return
         if entry.mode == "beam":
-            results = worker.result
-            stream.show(self.beam_text(entry.source, results))
-            entry.best = results[0][0] if results else ""
+            entry.results = worker.result
+            entry.best = entry.results[0][0] if entry.results else ""
+            stream.show(self.beam_text(entry))
         elif state == WorkerState.SUCCESS:
             entry.best = worker.result
         else:  # stopped part-way: what was decoded so far
             entry.best = stream.text.split("\n", 1)[-1].removeprefix(ARROW)
         entry.text = stream.text
         self.history.append(entry)
+        self.shown = entry
         self.query_one("#history", OptionList).add_option(entry.label(len(self.history)))
         if state == WorkerState.CANCELLED:
             self.set_status("Stopped. enter translates again.")
@@ -194,16 +204,37 @@ class TranslateScreen(ModelScreen):
                             "ctrl+b: beam search.")
 
     @staticmethod
-    def beam_text(source: str, results: list[tuple[str, float]]) -> str:
-        """The n best under their source, each with its score, the scores in one column."""
-        width = max((len(text) for text, _ in results), default=0)
-        lines = [f"{i}. {text:<{width}}  {score:7.3f}"
-                 for i, (text, score) in enumerate(results, start=1)]
-        return "\n".join([source, *lines, "", "score: log-probability per character"])
+    def beam_text(entry: Translation) -> str:
+        """The n best under their source, each with its score, the scores in one column; ▸
+        marks the one taken."""
+        width = max((len(text) for text, _ in entry.results), default=0)
+        lines = [f"{'▸' if i == entry.chosen else ' '}{i + 1}. {text:<{width}}  {score:7.3f}"
+                 for i, (text, score) in enumerate(entry.results)]
+        return "\n".join([entry.source, *lines, "",
+                          "score: log-probability per character · ctrl+↑↓ walks them"])
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.current is None and 0 <= event.option_index < len(self.history):
-            self.query_one(TokenStream).show(self.history[event.option_index].text)
+            self.shown = self.history[event.option_index]
+            self.query_one(TokenStream).show(self.shown.text)
+
+    def action_sibling(self, delta: int) -> None:
+        """ctrl+↓/↑: the next or the previous of the shown beam's n best becomes the one
+        taken (its siblings, as at the desk's branches)."""
+        entry = self.shown
+        if self.current is not None or entry is None or len(entry.results) < 2:
+            self.notify("The n best come from a beam search: ctrl+b, then enter.",
+                        severity="warning")
+            return
+        entry.chosen = (entry.chosen + delta) % len(entry.results)
+        entry.best, score = entry.results[entry.chosen]
+        entry.text = self.beam_text(entry)
+        self.query_one(TokenStream).show(entry.text)
+        number = self.history.index(entry)
+        self.query_one("#history", OptionList).replace_option_prompt_at_index(
+            number, entry.label(number + 1))
+        self.set_status(f"{entry.chosen + 1} of {len(entry.results)}: {entry.best} "
+                        f"(score {score:.3f}).")
 
     def action_stop_or_back(self) -> None:
         if self.current is not None:
