@@ -390,19 +390,11 @@ def spawn(name: str, changes: dict | None = None) -> int:
     return process.pid
 
 
-# A background run takes the CPU the machine has spare: the app watching it, an editor, a shell
-# stay quick (a key in the app waited behind both cores' training otherwise). With nothing
-# else wanting the CPU it trains as fast as at normal priority.
-BACKGROUND_NICE = 10
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine.train.worker")
     parser.add_argument("name")
     parser.add_argument("--changes", help="training settings to change first, as JSON")
     args = parser.parse_args(argv)
-    if hasattr(os, "nice"):
-        os.nice(BACKGROUND_NICE)
     stop = StopSignals()  # a polite kill stops after a checkpoint
     try:
         run_training(store.existing(args.name), stop_requested=stop,
