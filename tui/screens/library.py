@@ -79,12 +79,10 @@ class LibraryScreen(Screen):
         super().__init__()
         self.models: dict[str, ModelSummary] = {}  # the last read, by name
         self.folders: dict[str, ModelFolder] = {}  # the same read's folders
+        self.info = InfoDialog()  # one, shown again for each model (see InfoDialog)
 
     def on_mount(self) -> None:
-        # One info dialog, shown again for each model (see InfoDialog); installed, so that
-        # closing it keeps it.
-        self.info = InfoDialog()
-        self.app.install_screen(self.info, "model-info")
+        self.app.install_screen(self.info, "model-info")  # installed: closing it keeps it
         self.reload()
         self.set_interval(RELOAD_SECONDS, self.tick)
 

@@ -95,7 +95,7 @@ class KeyFooter(Widget, can_focus=False):
         line.append(shown, self.get_component_rich_style("footer-key--key"))
         if key.description:
             line.append(description, self.get_component_rich_style("footer-key--description"))
-        if key is self.hovered:
+        if key == self.hovered:
             line.stylize(self.get_component_rich_style("footer-key--hover"), start)
         if not key.enabled:
             line.stylize("dim", start)
@@ -125,7 +125,7 @@ class KeyFooter(Widget, can_focus=False):
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         key = self.key_at(event.x)
-        if key is not self.hovered:
+        if key != self.hovered:
             self.hovered = key
             self.tooltip = key.tooltip if key else None
             self.refresh()

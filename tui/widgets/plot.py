@@ -21,6 +21,7 @@ from tui.widgets import format as fmt
 from tui.widgets.braille import Canvas
 
 LABEL_WIDTH = 7  # y tick labels, right-aligned, then the axis
+TITLE_INDENT = 3
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,21 @@ def x_label(axis: str) -> Callable[[float], str]:
 
 
 class PlotPanel(Widget):
-    """``compact``: two y labels (top and bottom) and no x axis, for the small panels."""
+    """``compact``: two y labels (top and bottom) and no x axis, for the small panels.
+    ``title``: a muted first row naming the panel (drawn here rather than by a Label in a box
+    of its own: two widgets fewer per panel, and each widget is layout and styling work on
+    every key that shows the chart)."""
 
-    DEFAULT_CSS = "PlotPanel { height: 1fr; }"
+    COMPONENT_CLASSES = {"plot-panel--title"}
+    DEFAULT_CSS = """
+    PlotPanel { height: 1fr; }
+    PlotPanel > .plot-panel--title { color: $text-muted; }
+    """
 
-    def __init__(self, compact: bool = False, **kwargs) -> None:
+    def __init__(self, compact: bool = False, title: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.compact = compact
+        self.title = title
         self.lines: list[Line] = []
         self.view: tuple[float, float] = (0.0, 1.0)
         self.log_y = False
@@ -93,9 +102,14 @@ class PlotPanel(Widget):
     def plot_width(self) -> int:
         return max(self.size.width - LABEL_WIDTH - 1, 1)
 
+    def set_title(self, title: str) -> None:
+        if title != self.title:
+            self.title, self._strips = title, None
+            self.refresh()
+
     @property
     def plot_height(self) -> int:
-        return max(self.size.height - (0 if self.compact else 2), 1)
+        return max(self.size.height - (0 if self.compact else 2) - (1 if self.title else 0), 1)
 
     def x_at(self, column: int) -> float | None:
         """The x value under a screen column of this widget (None off the plot)."""
@@ -175,6 +189,10 @@ class PlotPanel(Widget):
                       for row in segments]
         if not self.compact:
             strips.extend(self._x_axis(self.plot_width, muted, cursor_col))
+        if self.title:
+            title = self.get_component_rich_style("plot-panel--title")
+            text = (" " * TITLE_INDENT + self.title)[:width].ljust(width)
+            strips.insert(0, Strip([Segment(text, title)]))
         return [strip.crop_extend(0, width, None) for strip in strips]
 
     def _style(self, rows: list, labels: dict[int, str]) -> tuple[list[list[Segment]], Style]:

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 from engine import curves
 from engine.curves import Smoother, View
@@ -155,15 +155,11 @@ class RunChart(Horizontal):
         with Vertical(id="chart-left"):
             yield Static("", id="chart-legend")
             yield PlotPanel(id="chart-loss")
-            with Vertical(id="chart-quality-box"):
-                yield Label("", id="chart-quality-title", classes="chart-title")
-                yield PlotPanel(id="chart-quality")
+            yield PlotPanel(id="chart-quality", title=" ")
             with Horizontal(id="chart-small"):
                 for key, title in (("lr", "learning rate"), ("grad", "grad norm"),
                                    ("tps", "tokens/s")):
-                    with Vertical(classes="chart-small-box"):
-                        yield Label(title, classes="chart-title")
-                        yield PlotPanel(compact=True, id=f"chart-{key}")
+                    yield PlotPanel(compact=True, title=title, id=f"chart-{key}")
         with Vertical(id="chart-right"):
             yield Static("", id="chart-readout")
             with VerticalScroll(id="chart-sample-box", can_focus=False):
@@ -239,12 +235,11 @@ class RunChart(Horizontal):
                                 points=True) for r in self.runs]
                 break
         self.query_one("#chart-loss", PlotPanel).show(loss, span, self.log_y, axis, self.cursor)
-        box = self.query_one("#chart-quality-box")
-        box.display = quality_name is not None
+        panel = self.query_one("#chart-quality", PlotPanel)
+        panel.display = quality_name is not None
         if quality_name is not None:
-            self.query_one("#chart-quality-title", Label).update(quality_name)
-            self.query_one("#chart-quality", PlotPanel).show(quality, span, False, axis,
-                                                             self.cursor)
+            panel.set_title(quality_name)
+            panel.show(quality, span, False, axis, self.cursor)
         if self.runs:
             own = self.runs[0]
             for key, column in (("lr", "lr"), ("grad", "grad_norm"),
@@ -266,7 +261,7 @@ class RunChart(Horizontal):
         widget.update(text, layout=not same_height)
 
     def panels(self) -> list[PlotPanel]:
-        return [p for p in self.query(PlotPanel) if p.parent.display]
+        return [p for p in self.query(PlotPanel) if p.display]
 
     def show_legend(self) -> None:
         parts = []
