@@ -79,7 +79,7 @@ class InfoDialog(ModalScreen[None]):
             yield Label(f"[b]{self.title_text}[/b]", classes="dialog-text", id="info-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.text, markup=False, id="info-text")
-            yield Static("escape closes", classes="dialog-hint")
+            yield Static("escape or q closes", classes="dialog-hint")
 
     def show(self, title: str, text: str) -> InfoDialog:
         self.title_text, self.text = title, text

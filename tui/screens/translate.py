@@ -89,8 +89,8 @@ class TranslateScreen(ModelScreen):
 
     def show_mode(self) -> None:
         if self.beam_mode:
-            text = (f"[b]beam search[/b]: the {N_BEST} best of a beam {BEAM_WIDTH} wide, "
-                    "with scores · ctrl+↑↓ walks them · ctrl+b: greedy")
+            text = (f"[b]beam search[/b]: the {N_BEST} best of a beam {BEAM_WIDTH} wide · "
+                    "ctrl+↑↓ walks them · ctrl+b: greedy")
         else:
             text = "[b]greedy[/b]: appears as it is decoded · ctrl+b: beam search"
         self.query_one("#translate-mode", Static).update(text)
@@ -210,8 +210,7 @@ class TranslateScreen(ModelScreen):
         width = max((len(text) for text, _ in entry.results), default=0)
         lines = [f"{'▸' if i == entry.chosen else ' '}{i + 1}. {text:<{width}}  {score:7.3f}"
                  for i, (text, score) in enumerate(entry.results)]
-        return "\n".join([entry.source, *lines, "",
-                          "score: log-probability per character · ctrl+↑↓ walks them"])
+        return "\n".join([entry.source, *lines, "", "score: log-probability per character"])
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if self.current is None and 0 <= event.option_index < len(self.history):
