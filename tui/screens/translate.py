@@ -221,7 +221,10 @@ class TranslateScreen(ModelScreen):
         """ctrl+↓/↑: the next or the previous of the shown beam's n best becomes the one
         taken (its siblings, as at the desk's branches)."""
         entry = self.shown
-        if self.current is not None or entry is None or len(entry.results) < 2:
+        if self.current is not None:
+            self.notify("Still translating; escape stops it.", severity="warning")
+            return
+        if entry is None or len(entry.results) < 2:
             self.notify("The n best come from a beam search: ctrl+b, then enter.",
                         severity="warning")
             return
