@@ -94,6 +94,9 @@ async def test_translate_streams_then_searches_and_keeps_a_history(
         assert str(history.get_option_at_index(0).prompt) == f"#1 greedy abc → {greedy[:12]}"
         history.highlighted = 0
         await wait_for(pilot, lambda: output.text == f"abc\n→ {greedy}")
+        await pilot.press("ctrl+down")  # a greedy translation has no siblings: said, not done
+        await wait_for(pilot, lambda: any("from a beam search" in m for m in app.notices))
+        assert output.text == f"abc\n→ {greedy}"
 
         # Characters the model never saw are named once and left out.
         # (Back to greedy with the line empty: the last sentence, the new way.)
