@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from textual.message import Message
 
@@ -18,14 +18,17 @@ class ModelsChanged(Message):
 
 @dataclass
 class LibraryRead(Message):
-    """The store as a thread read it: every model's summary and each card's (state, size), the
-    size None where the thread does not measure it (a built-in's); and the model folders, their
-    settings read (what the info dialog shows, without a disk read on a key). A newer read
-    replaces one still waiting, so a burst of reads paints once."""
+    """The store as a thread read it: every model's folder, its settings and summary read (what
+    the table and the info dialog show, without a disk read on a key), and each card's
+    (state, size), the size None where the thread does not measure it (a built-in's). A newer
+    read replaces one still waiting, so a burst of reads paints once."""
 
-    models: list[ModelSummary]
+    folders: list[ModelFolder]
     cards: dict[str, tuple[str, int | None]]
-    folders: list[ModelFolder] = field(default_factory=list)
+
+    @property
+    def models(self) -> list[ModelSummary]:
+        return [folder.summary() for folder in self.folders]
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, LibraryRead)

@@ -39,8 +39,7 @@ def read_library() -> LibraryRead:
     """Every model's summary and each card's state and size (a built-in's is measured apart)."""
     cards = {card.name: (cache.state(card), None if card.builtin else cache.card_size(card))
              for card in catalog.CARDS}
-    folders = store.list_folders()
-    return LibraryRead([f.summary() for f in folders], cards, folders)
+    return LibraryRead(store.list_folders(), cards)
 
 
 class LibraryScreen(Screen):
@@ -115,13 +114,14 @@ class LibraryScreen(Screen):
 
     @work(thread=True, exclusive=True, group="library")
     def reload(self) -> None:
-        """Read the store in a thread and post what it holds when that changed. A read still
-        going when the next starts is cancelled, so a burst of reloads paints once."""
+        """Read the store in a thread and post what it holds when that changed (the store hands
+        back the same folder object while its files are unchanged). A read still going when the
+        next starts is cancelled, so a burst of reloads paints once."""
         self.read_at = time.monotonic()
         read = read_library()
-        if get_current_worker().is_cancelled or (read.models, read.cards) == self.last_read:
+        if get_current_worker().is_cancelled or (read.folders, read.cards) == self.last_read:
             return
-        self.last_read = (read.models, read.cards)
+        self.last_read = (read.folders, read.cards)
         self.post_message(read)
 
     def on_library_read(self, message: LibraryRead) -> None:
@@ -307,11 +307,7 @@ class LibraryScreen(Screen):
             ])))
             return
         # The last read's folder (at most a poll old, as the table is): no disk read on a key.
-        folder = self.folders.get(m.name)
-        if folder is not None:
-            self.show_info(folder)
-        else:
-            self.read_folder(m.name, self.show_info)
+        self.show_info(self.folders[m.name])
 
     def show_info(self, folder: ModelFolder) -> None:
         m = folder.summary()
