@@ -56,9 +56,11 @@ def test_a_position_steps_once_per_token_and_forks(cell: str) -> None:
     assert np.allclose(other.probabilities().sum(), 1.0)
 
 
-def test_branches_in_one_pass_match_single_streams() -> None:
-    """N continuations fed through the model together are the N single ones."""
-    sampler = random_sampler()
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_branches_in_one_pass_match_single_streams(cell: str) -> None:
+    """N continuations fed through the model together (a batch kernel's products) are the N
+    single ones (numpy's)."""
+    sampler = random_sampler(cell)
     config = SampleConfig(length=25, temperature=1.0)
     start = sampler.begin("ab")
     branches = sampler.branches(start, 4, config, seeded(SampleConfig(seed=5)), alternatives=3)

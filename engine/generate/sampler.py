@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from engine.config import SampleConfig
 from engine.data.recipes import AS_IS
 from engine.data.tokenizer import Vocab
+from engine.generate.batch_products import BatchProducts
 from engine.nn.model import LanguageModel
 from engine.nn.threads import free_cores
 
@@ -95,6 +96,7 @@ class Stepper:
             head = sd["project.weight"].T @ head  # composed once: one product per token
         self.head_w = np.ascontiguousarray(head.numpy())
         self.head_b = sd["head.bias"].numpy().copy()
+        self.products = BatchProducts()
         self.context = None
         if cfg.verse_context:
             # The context's share of the first layer's input product, and of the logits: two
@@ -132,6 +134,7 @@ class Stepper:
         an array of N ids, states (N, H)): every weight matrix is read once per step however
         many streams share it. ``state`` is updated in place; the logits are (V,) or (N, V)."""
         size = self.hidden
+        mm = self.products  # x @ w (+ b): numpy for one stream, a batch kernel for N
         x = None
         context = None if self.context is None else self.context.advance(state[-1], token)
         for i, layer in enumerate(self.layers):
@@ -139,16 +142,16 @@ class Stepper:
             h = state[k]
             if self.cell == "gru":
                 w_in, b_ih, w_hh, b_hh = layer
-                gi = w_in[token] if i == 0 else x @ w_in + b_ih
+                gi = w_in[token] if i == 0 else mm(x, w_in, b_ih)
                 if i == 0 and context is not None:
                     gi = gi + context @ self.context_gates
-                gh = h @ w_hh + b_hh
+                gh = mm(h, w_hh, b_hh)
                 rz = _sigmoid(gi[..., : 2 * size] + gh[..., : 2 * size])
                 n = np.tanh(gi[..., 2 * size :] + rz[..., :size] * gh[..., 2 * size :])
                 h = n + rz[..., size:] * (h - n)
             else:
-                gates = layer[0][token] + h @ layer[1] if i == 0 else \
-                    np.concatenate((x, h), axis=-1) @ layer[0] + layer[1]
+                gates = layer[0][token] + mm(h, layer[1]) if i == 0 else \
+                    mm(np.concatenate((x, h), axis=-1), layer[0], layer[1])
                 if i == 0 and context is not None:
                     gates = gates + context @ self.context_gates
                 if self.cell == "lstm":
@@ -161,7 +164,7 @@ class Stepper:
                     h = np.tanh(gates)
             state[k] = h
             x = h
-        logits = x @ self.head_w + self.head_b
+        logits = mm(x, self.head_w, self.head_b)
         if context is not None:
             logits += context[..., : self.context_head.shape[0]] @ self.context_head
         return logits
@@ -177,8 +180,13 @@ def _removed(scores: np.ndarray, allowed) -> float:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # The tanh form never overflows, unlike 1 / (1 + exp(-x)).
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
+    # The tanh form never overflows, unlike 1 / (1 + exp(-x)). In place after the first
+    # product: one array, not three, per call.
+    y = np.multiply(x, 0.5)
+    np.tanh(y, out=y)
+    y *= 0.5
+    y += 0.5
+    return y
 
 
 def distribution(logits: np.ndarray, config: SampleConfig) -> np.ndarray:
@@ -238,9 +246,9 @@ class Choice(NamedTuple):
     probability: float
 
 
-@dataclass(frozen=True)
-class Written:
-    """One token written, with what could have stood there."""
+class Written(NamedTuple):
+    """One token written, with what could have stood there. (A named tuple, as ``Choice``:
+    a batch of 8 branches makes 8 a step.)"""
 
     id: int
     token: str  # as the vocabulary holds it
@@ -355,12 +363,19 @@ def _described(vocab: Vocab, logits: np.ndarray, probs: np.ndarray, tokens: np.n
         order = np.argsort(-np.take_along_axis(probs, best, axis=-1), axis=-1, kind="stable")
         best = np.take_along_axis(best, order, axis=-1)
         best_p = np.take_along_axis(probs, best, axis=-1)
+        kept = (best_p > 0).sum(axis=-1).tolist()  # best first: the zeros (cut off) trail
+        best, best_p = best.tolist(), best_p.tolist()
     out = []
+    names = vocab.tokens
+    make = Choice._make  # a branch of 8 rows makes 80 a step: the quickest way to build them
     for row, token in enumerate(tokens.tolist()):
-        alts = tuple(Choice(i, vocab.tokens[i], p) for i, p in
-                     zip(best[row].tolist(), best_p[row].tolist(), strict=True)
-                     if p > 0) if alternatives else ()
-        out.append(Written(token, vocab.tokens[token], pieces[row], float(chosen[row]),
+        if alternatives:
+            ids = best[row][: kept[row]]
+            alts = tuple(map(make, zip(ids, map(names.__getitem__, ids), best_p[row],
+                                       strict=False)))  # the zeros past ``kept`` left out
+        else:
+            alts = ()
+        out.append(Written(token, names[token], pieces[row], float(chosen[row]),
                            float(surprisal[row]), alts))
     return out
 
@@ -377,6 +392,7 @@ class Sampler:
         from engine.generate.device_stepper import DeviceStepper, uses_device_stepper
 
         self.stepper = DeviceStepper(model) if uses_device_stepper(model) else Stepper(model)
+        self.cores: int | None = None  # for branches, once ``share_cores`` has looked
 
     def prime(self, text: str) -> Prime:
         """Encode a prime; name what the model cannot read instead of failing on it."""
@@ -413,20 +429,23 @@ class Sampler:
                 break
         return Position(self, state, logits, previous)
 
-    @staticmethod
-    def share_cores() -> None:
+    def share_cores(self) -> None:
         """Size numpy's BLAS pool for the rest of this process to the cores other work leaves
-        free now: for a session that steps the model a token at a time as someone writes,
-        where setting the limit around each step would cost more than the step (1.5 ms
-        against 1), and an unlimited pool beside other work costs 25 ms a product."""
-        threadpool_limits(limits=free_cores(), user_api="blas")
+        free now, and the batch products' threads (``branches``) to the same: for a session
+        that steps the model a token at a time as someone writes, where setting the limit
+        around each step would cost more than the step (1.5 ms against 1), and an unlimited
+        pool beside other work costs 25 ms a product."""
+        self.cores = free_cores()
+        threadpool_limits(limits=self.cores, user_api="blas")
 
     @contextmanager
     def threads(self, limit: int | None = None) -> Iterator[None]:
-        """numpy's BLAS on the cores other work leaves free: alone it uses them all; beside a
-        training run, one thread, so the two never fight over a core. The look at the machine
-        takes 50 ms: once per generation (or writing session), never per token."""
-        with threadpool_limits(limits=limit or free_cores(), user_api="blas"):
+        """numpy's BLAS and PyTorch's threads (the batch products) on the cores other work
+        leaves free: alone it uses them all; beside a training run, one thread, so the two
+        never fight over a core. The look at the machine takes 50 ms: once per generation (or
+        writing session), never per token."""
+        cores = limit or free_cores()
+        with threadpool_limits(limits=cores, user_api="blas"), _torch_threads(cores):
             yield
 
     def items(self, prime: str | Prime = "", config: SampleConfig | None = None,
@@ -488,6 +507,12 @@ class Sampler:
         feeds all of them through the model together (one read of the weights for all). Each
         comes back with the position at its end, to continue from. An item ends at <eos>.
         ``first`` names the only tokens the first may be (None: any)."""
+        with _torch_threads(self.cores):
+            return self._branches(position, count, config, generator, alternatives, first)
+
+    def _branches(self, position: Position, count: int, config: SampleConfig,
+                  generator: torch.Generator, alternatives: int, first
+                  ) -> list[tuple[list[Written], Position]]:
         eos = self.vocab.eos_id
         states = self.stepper.repeat(position.state, count)
         logits = np.repeat(position.logits[None], count, axis=0)
@@ -521,6 +546,21 @@ class Sampler:
                            previous[row])
             ends.append((out[row], end))
         return ends
+
+
+@contextmanager
+def _torch_threads(cores: int | None) -> Iterator[None]:
+    """PyTorch's threads for the calling thread (OpenMP keeps the count per thread: a count
+    set in the app's thread never reaches a writing thread)."""
+    if cores is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(cores)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def seeded(config: SampleConfig) -> torch.Generator:

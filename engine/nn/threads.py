@@ -31,11 +31,15 @@ CGROUP = Path("/sys/fs/cgroup")
 
 
 def prepare_env() -> None:
-    """Before OpenMP starts (before PyTorch is imported): a waiting thread spins only briefly,
-    then sleeps, so it never holds a core that another process or thread needs. The user's own
-    settings win."""
+    """Before OpenMP and OpenBLAS start (before PyTorch or numpy is imported): a waiting
+    thread spins only briefly, then sleeps, so it never holds a core that another process or
+    thread needs. Generation uses both pools in turn (numpy's BLAS for one stream, PyTorch's
+    oneDNN for a batch of them): OpenBLAS's threads spin 2^28 cycles (~0.1 s) after each
+    product by default, and a batch written in that time ran at half its speed; 2^22 cycles
+    (~1 ms) still spans the gap between two tokens' products. The user's own settings win."""
     os.environ.setdefault("GOMP_SPINCOUNT", "20000")
     os.environ.setdefault("KMP_BLOCKTIME", "1")
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")
 
 
 def usable_cores() -> int:

@@ -663,6 +663,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from engine.nn.threads import prepare_env
+
+    prepare_env()  # before numpy and PyTorch load
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "score": cmd_score,
                 "translate": cmd_translate, "classify": cmd_classify,

@@ -23,6 +23,7 @@ windows of a few hundred tokens at most, so a longer prompt would only delay the
 
 from __future__ import annotations
 
+import gc
 from itertools import chain
 from pathlib import Path
 
@@ -179,6 +180,11 @@ class DeskScreen(ModelScreen):
         quatrains = writes_quatrains(loaded.vocab, loaded.kind)
         sampler = loaded.sampler()
         sampler.share_cores()  # the modes step the model a token at a time, in threads
+        # What is loaded now (PyTorch, the model, the app) lives as long as the app: out of
+        # the collector's full passes, which walked it all in 80–90 ms (a pause in the middle
+        # of typing, or of a batch of branches: every fifth batch of 8 × 200 took twice as
+        # long). Only what is made from now on is looked at.
+        gc.freeze()
         # The training text is read at the first measurement, not now: the model is ready to
         # write sooner.
         return (sampler, loaded.state.get("step"), loaded.novelty(), quatrains,
