@@ -263,8 +263,9 @@ The app is read through a tmux control-mode client (no process started per look 
 screen: at each output of the app and every 2 ms), and a figure runs from the key sent to the
 first read of the screen that shows it.
 
-Branches are timed in a writing session: the model loaded once, its first batch written
-(timed apart, above), then batches and single streams in turn. In a batch each step reads
+Branches are timed in a writing session: the model loaded once (then `gc.freeze()`, as the
+desk does), its first batch written (timed apart, above), then batches and single streams in
+turn. In a batch each step reads
 every weight matrix once for all eight rows, and the eight rows' probabilities and
 alternatives are worked out together. The step's two recurrent products ({threads} threads,
 median of 300): one row by numpy {one:.3f} ms; eight rows by numpy {eight:.3f} ms
