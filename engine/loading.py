@@ -13,6 +13,7 @@ from engine.generate.novelty import Novelty, novelty_for
 from engine.generate.sampler import Sampler
 from engine.kinds import Kind
 from engine.nn.model import build_model
+from engine.nn.threads import torch_threads
 from engine.storage import checkpoint, store
 from engine.storage.folder import ModelFolder
 
@@ -64,14 +65,18 @@ class LoadedModel:
 def load_model(name: str, which: str = "best") -> LoadedModel:
     """The best-validation weights (or the latest, if there is no best yet)."""
     folder = store.open_model(name)
-    try:
-        model = build_model(folder.model_config())
-    except (ValueError, TypeError):
-        raise PoetuiError(f"The settings of model '{name}' are damaged; delete it with "
-                          f"`poetui models rm {name}` and train it again.") from None
-    vocab, kind = folder.vocab(), folder.kind
-    if which == "best" and folder.pointer("best") is None:
-        which = "latest"
-    state = checkpoint.load_weights(folder.path, which, model)
+    # On one thread: building and filling the model is copying, as fast on one, and a thread
+    # that ran PyTorch on several keeps an OpenMP pool for as long as it lives, which slows
+    # every other thread's parallel work (engine.generate.batch_products).
+    with torch_threads(1):
+        try:
+            model = build_model(folder.model_config())
+        except (ValueError, TypeError):
+            raise PoetuiError(f"The settings of model '{name}' are damaged; delete it with "
+                              f"`poetui models rm {name}` and train it again.") from None
+        vocab, kind = folder.vocab(), folder.kind
+        if which == "best" and folder.pointer("best") is None:
+            which = "latest"
+        state = checkpoint.load_weights(folder.path, which, model)
     model.eval()
     return LoadedModel(folder, model, vocab, kind, state)

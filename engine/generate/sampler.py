@@ -21,9 +21,9 @@ from threadpoolctl import threadpool_limits
 from engine.config import SampleConfig
 from engine.data.recipes import AS_IS
 from engine.data.tokenizer import Vocab
-from engine.generate.batch_products import BatchProducts
+from engine.generate.batch_products import BatchProducts, on_batch_thread
 from engine.nn.model import LanguageModel
-from engine.nn.threads import free_cores
+from engine.nn.threads import free_cores, torch_threads
 
 
 class Opening(Protocol):
@@ -81,19 +81,19 @@ class Stepper:
                 w_ih, w_hh, b_ih, b_hh = w_ih[order], w_hh[order], b_ih[order], b_hh[order]
             if cfg.cell == "gru":
                 # GRU keeps its two products apart: the state's candidate part is gated by r.
-                w_in = sd["embedding.weight"] @ w_ih.T + b_ih if i == 0 else w_ih.T
+                w_in = _times(sd["embedding.weight"], w_ih.T) + b_ih if i == 0 else w_ih.T
                 layer = (w_in, b_ih, w_hh.T, b_hh)
             elif i == 0:
                 # The first layer's input is an embedding row: its product (and both biases)
                 # is a table row.
-                layer = (sd["embedding.weight"] @ w_ih.T + b_ih + b_hh, w_hh.T)
+                layer = (_times(sd["embedding.weight"], w_ih.T) + b_ih + b_hh, w_hh.T)
             else:
                 # One product over [input, state]: one pass over the weights per token.
                 layer = (torch.cat([w_ih.T, w_hh.T]), b_ih + b_hh)
             self.layers.append(tuple(np.ascontiguousarray(t.numpy()) for t in layer))
         head = sd["head.weight"].T  # (H, V), or (E, V) behind a projection from H to E
         if "project.weight" in sd:
-            head = sd["project.weight"].T @ head  # composed once: one product per token
+            head = _times(sd["project.weight"].T, head)  # composed once: one product a token
         self.head_w = np.ascontiguousarray(head.numpy())
         self.head_b = sd["head.bias"].numpy().copy()
         self.products = BatchProducts()
@@ -106,7 +106,7 @@ class Stepper:
             if cfg.cell == "lstm":
                 w_ih = w_ih[order]
             self.context_gates = np.ascontiguousarray(
-                (sd["context_in.weight"].T @ w_ih.T).numpy())
+                _times(sd["context_in.weight"].T, w_ih.T).numpy())
             self.context_head = np.ascontiguousarray(
                 (sd["verse"] * sd["context_out"]).T.numpy())
 
@@ -168,6 +168,12 @@ class Stepper:
         if context is not None:
             logits += context[..., : self.context_head.shape[0]] @ self.context_head
         return logits
+
+
+def _times(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a @ b`` by numpy's BLAS: a word model's input table is a large product (PTB large:
+    10,000 × 1,500 × 6,000), and PyTorch is kept to one thread while the stepper is made."""
+    return torch.from_numpy(a.numpy() @ b.numpy())
 
 
 def _removed(scores: np.ndarray, allowed) -> float:
@@ -391,8 +397,13 @@ class Sampler:
         self.recipe = recipe  # primes are read through the model's recipe, as its corpus was
         from engine.generate.device_stepper import DeviceStepper, uses_device_stepper
 
-        self.stepper = DeviceStepper(model) if uses_device_stepper(model) else Stepper(model)
-        self.cores: int | None = None  # for branches, once ``share_cores`` has looked
+        # One thread: the copies and small products that set up the stepper would otherwise
+        # leave an OpenMP pool on this thread, which slows the batch thread's (see
+        # engine.generate.batch_products).
+        with torch_threads(1):
+            self.stepper = DeviceStepper(model) if uses_device_stepper(model) \
+                else Stepper(model)
+        self.cores: int | None = None  # for branches: what ``share_cores``/``threads`` found
 
     def prime(self, text: str) -> Prime:
         """Encode a prime; name what the model cannot read instead of failing on it."""
@@ -445,8 +456,12 @@ class Sampler:
         never fight over a core. The look at the machine takes 50 ms: once per generation (or
         writing session), never per token."""
         cores = limit or free_cores()
-        with threadpool_limits(limits=cores, user_api="blas"), _torch_threads(cores):
-            yield
+        before, self.cores = self.cores, cores
+        try:
+            with threadpool_limits(limits=cores, user_api="blas"), torch_threads(cores):
+                yield
+        finally:
+            self.cores = before
 
     def items(self, prime: str | Prime = "", config: SampleConfig | None = None,
               count: int = 1, constraint: Constraint | None = None
@@ -507,8 +522,13 @@ class Sampler:
         feeds all of them through the model together (one read of the weights for all). Each
         comes back with the position at its end, to continue from. An item ends at <eos>.
         ``first`` names the only tokens the first may be (None: any)."""
-        with _torch_threads(self.cores):
-            return self._branches(position, count, config, generator, alternatives, first)
+        cores = self.cores or torch.get_num_threads()
+
+        def write() -> list[tuple[list[Written], Position]]:
+            with torch_threads(cores):
+                return self._branches(position, count, config, generator, alternatives, first)
+
+        return on_batch_thread(write)
 
     def _branches(self, position: Position, count: int, config: SampleConfig,
                   generator: torch.Generator, alternatives: int, first
@@ -546,21 +566,6 @@ class Sampler:
                            previous[row])
             ends.append((out[row], end))
         return ends
-
-
-@contextmanager
-def _torch_threads(cores: int | None) -> Iterator[None]:
-    """PyTorch's threads for the calling thread (OpenMP keeps the count per thread: a count
-    set in the app's thread never reaches a writing thread)."""
-    if cores is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(cores)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def seeded(config: SampleConfig) -> torch.Generator:

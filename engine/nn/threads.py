@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Take a second core only while others use less than this much of it: a sibling thread that
@@ -166,3 +167,21 @@ class ThreadGovernor:
         before = self.threads
         self._set(self._fair())
         return self.threads != before
+
+
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """PyTorch's thread count for the calling thread while inside (None: as it is). OpenMP
+    keeps the count per thread, so a count set on one thread never reaches another; and each
+    thread that runs a parallel region keeps a pool of workers for as long as it lives."""
+    if count is None:
+        yield
+        return
+    import torch  # here, not above: this module is read before PyTorch may load
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
