@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +76,28 @@ def test_branches_in_one_pass_match_single_streams(cell: str) -> None:
             assert [a.id for a in alone.alternatives] == [a.id for a in w.alternatives]
             single.feed(w.id)
         assert np.allclose(single.logits, end.logits, atol=1e-4)  # the end is where it stood
+
+
+def test_a_forked_child_writes_branches_after_its_parent_did() -> None:
+    """Batches run on one thread of the process; a child forked after the parent used it
+    gets a thread of its own instead of waiting on one that fork did not copy."""
+    sampler = random_sampler()
+    config = SampleConfig(length=5, temperature=1.0)
+    start = sampler.begin("ab")
+    assert len(sampler.branches(start, 2, config, seeded(config))) == 2
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if its branches came back
+        try:
+            ok = len(sampler.branches(start, 2, config, seeded(config))) == 2
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 20
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0
 
 
 # -- <unk> --------------------------------------------------------------------------------------
