@@ -13,6 +13,8 @@ from helpers import wait_for
 from screen_text import region_lines, screen_text
 from textual.widgets import Input
 
+from engine.config import SampleConfig
+from engine.generate.sampler import seeded
 from engine.storage import sessions, store
 from tui.app import PoetuiApp
 from tui.screens.desk import DeskScreen
@@ -145,6 +147,24 @@ async def test_branches_are_saved_and_reopen_after_a_restart(writer: str) -> Non
         assert loom.loom.current == current and loom.loom.text() == path_text
         assert "second" in [n.name for n in loom.loom.nodes.values()]
         assert shows(app, loom.query_one(TokenView), path_text)
+
+
+async def test_a_suggestion_with_a_line_break_shows_on_one_line(writer: str) -> None:
+    """Shown inline, a suggestion keeps to the cursor's line (its break drawn as ↵, since a
+    raw one would end the terminal's line inside the box); accepted, it is the text."""
+    app = PoetuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        desk = await open_desk(pilot, writer)
+        await pilot.press("f5")
+        editor = desk.query_one(CoWriter)
+        await pilot.press(*"the c")
+        await wait_for(pilot, lambda: editor.followed == editor.revision)
+        editor.wanted = editor.revision
+        editor.offer(editor.revision, ["at\nthe"], SampleConfig(), seeded(SampleConfig(seed=1)))
+        await pilot.pause()
+        assert "│ the cat↵the" in screen_text(app)
+        await pilot.press("enter")
+        assert editor.text == "the cat\nthe" and not editor.suggestion
 
 
 async def test_co_writing_accepts_a_suggestion_and_discards_a_late_one(writer: str) -> None:

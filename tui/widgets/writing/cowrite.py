@@ -21,6 +21,12 @@ CHARACTERS = 20  # the length of a suggestion
 AFTER = 0.1  # seconds from the first suggestion shown to the others begun
 
 
+def _shown(suggestion: str) -> str:
+    """A suggestion as the editor shows it, inline on one line: a line break in it as ↵ (a
+    raw one would end the terminal's line inside the editor's border)."""
+    return suggestion.replace("\n", "↵")
+
+
 class CoWriter(TextArea):
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, **kwargs)
@@ -117,7 +123,7 @@ class CoWriter(TextArea):
             self.discarded += 1  # the text moved on: this one is for a text no longer there
             return
         self.offered, self.choice, self.complete = offered, 0, not offered
-        self.suggestion = offered[0] if offered else ""
+        self.suggestion = _shown(offered[0]) if offered else ""
         if not offered:
             self.app.notify("The model has nothing to suggest here.", severity="warning")
             return
@@ -136,11 +142,11 @@ class CoWriter(TextArea):
 
     def cycle(self, delta: int) -> None:
         self.choice = (self.choice + delta) % len(self.offered)
-        self.suggestion = self.offered[self.choice]
+        self.suggestion = _shown(self.offered[self.choice])
         self.told()
 
     def accept(self) -> None:
-        text = self.suggestion
+        text = self.offered[self.choice]
         self.reject()
         self.accepting = True
         try:
