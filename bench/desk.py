@@ -177,6 +177,7 @@ def products(sampler) -> tuple[float, float, float, int]:
     from threadpoolctl import threadpool_info
 
     from engine.generate.batch_products import on_batch_thread
+    from engine.nn.threads import torch_threads
 
     stepper = sampler.stepper
     weights = [layer[1] if i == 0 else layer[0] for i, layer in enumerate(stepper.layers)]
@@ -194,8 +195,12 @@ def products(sampler) -> tuple[float, float, float, int]:
     with sampler.threads():
         threads = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
         one, eight = median_ms(1, np.matmul), median_ms(8, np.matmul)
-        # Where the stepper runs it: on the batch thread.
-        batched = on_batch_thread(lambda: median_ms(8, stepper.products))
+        def on_its_threads() -> float:
+            with torch_threads(threads):
+                return median_ms(8, stepper.products)
+
+        # Where the stepper runs it: on the batch thread, on as many threads.
+        batched = on_batch_thread(on_its_threads)
     return one, eight, batched, threads
 
 

@@ -33,7 +33,8 @@ ROWS_HINT = 8
 # worker threads for each thread that has used it, and once two pools are alive on a 2-core
 # machine libgomp cuts its workers' spinning to almost nothing: each product then waits for a
 # sleeping worker to wake. In the app, whose workers run on whichever of asyncio's threads is
-# free, an 8-row product took 0.21-0.25 ms instead of 0.10.
+# free, an 8-row product took 0.21-0.25 ms instead of 0.10. Batches therefore wait for each
+# other: a co-writer's suggestion asked during a loom's long batch comes after it.
 _BATCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poetui-batches")
 _here = threading.local()
 

@@ -9,6 +9,7 @@ times slower.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -403,7 +404,8 @@ class Sampler:
         with torch_threads(1):
             self.stepper = DeviceStepper(model) if uses_device_stepper(model) \
                 else Stepper(model)
-        self.cores: int | None = None  # for branches: what ``share_cores``/``threads`` found
+        self.cores: int | None = None  # for batches: what ``share_cores`` found
+        self._here = threading.local()  # … or, inside ``threads``, what it found
 
     def prime(self, text: str) -> Prime:
         """Encode a prime; name what the model cannot read instead of failing on it."""
@@ -451,17 +453,19 @@ class Sampler:
 
     @contextmanager
     def threads(self, limit: int | None = None) -> Iterator[None]:
-        """numpy's BLAS and PyTorch's threads (the batch products) on the cores other work
-        leaves free: alone it uses them all; beside a training run, one thread, so the two
-        never fight over a core. The look at the machine takes 50 ms: once per generation (or
+        """numpy's BLAS, and the batch products' threads (``branches``), on the cores other
+        work leaves free: alone it uses them all; beside a training run, one thread, so the
+        two never fight over a core. The look at the machine takes 50 ms: once per generation (or
         writing session), never per token."""
         cores = limit or free_cores()
-        before, self.cores = self.cores, cores
+        # Per calling thread: two generations may overlap, each in its own thread.
+        before = getattr(self._here, "cores", None)
+        self._here.cores = cores
         try:
-            with threadpool_limits(limits=cores, user_api="blas"), torch_threads(cores):
+            with threadpool_limits(limits=cores, user_api="blas"):
                 yield
         finally:
-            self.cores = before
+            self._here.cores = before
 
     def items(self, prime: str | Prime = "", config: SampleConfig | None = None,
               count: int = 1, constraint: Constraint | None = None
@@ -522,7 +526,7 @@ class Sampler:
         feeds all of them through the model together (one read of the weights for all). Each
         comes back with the position at its end, to continue from. An item ends at <eos>.
         ``first`` names the only tokens the first may be (None: any)."""
-        cores = self.cores or torch.get_num_threads()
+        cores = getattr(self._here, "cores", None) or self.cores or torch.get_num_threads()
 
         def write() -> list[tuple[list[Written], Position]]:
             with torch_threads(cores):

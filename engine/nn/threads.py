@@ -172,8 +172,9 @@ class ThreadGovernor:
 @contextmanager
 def torch_threads(count: int | None) -> Iterator[None]:
     """PyTorch's thread count for the calling thread while inside (None: as it is). OpenMP
-    keeps the count per thread, so a count set on one thread never reaches another; and each
-    thread that runs a parallel region keeps a pool of workers for as long as it lives."""
+    keeps the count per thread: another thread keeps its own (one that starts using PyTorch
+    meanwhile may take this one as its default). Each thread that runs a parallel region
+    keeps a pool of workers for as long as it lives."""
     if count is None:
         yield
         return

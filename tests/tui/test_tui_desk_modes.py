@@ -165,6 +165,12 @@ async def test_a_suggestion_with_a_line_break_shows_on_one_line(writer: str) -> 
         assert "│ the cat↵the" in screen_text(app)
         await pilot.press("enter")
         assert editor.text == "the cat\nthe" and not editor.suggestion
+        # → accepts too (as in any text area), the text as written.
+        editor.wanted = editor.revision
+        editor.offer(editor.revision, [" end\n"], SampleConfig(), seeded(SampleConfig(seed=1)))
+        await pilot.pause()
+        await pilot.press("right")
+        assert editor.text == "the cat\nthe end\n" and not editor.suggestion
 
 
 async def test_co_writing_accepts_a_suggestion_and_discards_a_late_one(writer: str) -> None:

@@ -172,6 +172,9 @@ class DeskScreen(ModelScreen):
         self.query_one("#prompt", Input).focus()
         self.begin_loading()
 
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # frozen when the model loaded (``loaded``): collectable again
+
     # -- loading ----------------------------------------------------------------------------------
 
     def prepare(self, loaded) -> tuple:
@@ -180,11 +183,7 @@ class DeskScreen(ModelScreen):
         quatrains = writes_quatrains(loaded.vocab, loaded.kind)
         sampler = loaded.sampler()
         sampler.share_cores()  # the modes step the model a token at a time, in threads
-        # What is loaded now (PyTorch, the model, the app) lives as long as the app: out of
-        # the collector's full passes, which walked it all in 80–90 ms (a pause in the middle
-        # of typing, or of a batch of branches: every fifth batch of 8 × 200 took twice as
-        # long). Only what is made from now on is looked at.
-        gc.freeze()
+        gc.collect()  # loading's garbage, before what is left is frozen (see ``loaded``)
         # The training text is read at the first measurement, not now: the model is ready to
         # write sooner.
         return (sampler, loaded.state.get("step"), loaded.novelty(), quatrains,
@@ -194,6 +193,13 @@ class DeskScreen(ModelScreen):
                titled: bool = False) -> None:
         """The model is ready: ``novelty`` measures what it writes (None: no figure);
         ``quatrains`` and ``titled`` say whether it writes Tang quatrains, with titles."""
+        # While the desk is open, what exists now (PyTorch, the model, the app) is kept out
+        # of the collector's full passes, which walked it all in 80–90 ms: a pause in the
+        # middle of typing, or of a batch of branches (every fifth batch of 8 × 200 took
+        # twice as long). Only what is made from now on is looked at; leaving the desk
+        # gives it all back to the collector (``on_unmount``), this screen and its model too.
+        if self.is_attached:
+            gc.freeze()
         self.sampler, self.itemised = sampler, sampler.kind.itemised
         self.novelty, self.quatrains = novelty, quatrains
         controls = self.query_one(SamplingControls)

@@ -1,7 +1,7 @@
 """Co-writing (after Robin Sloan's rnn-writer, locally): an editor whose text the model's state
 follows as it is typed, one model step per token (``engine.generate.follow``), in a thread.
-Tab shows a suggestion inline, dimmer; ↑/↓ cycle the alternatives; Tab or Return accepts it,
-Esc or typing on rejects it. Each suggestion is for one revision of the text: one that comes
+Tab shows a suggestion inline, dimmer; ↑/↓ cycle the alternatives; Tab, Return or → accepts
+it, Esc or typing on rejects it. Each suggestion is for one revision of the text: one that comes
 back after the text has moved on is discarded, never pasted late."""
 
 from __future__ import annotations
@@ -153,6 +153,14 @@ class CoWriter(TextArea):
             self.insert(text)
         finally:
             self.accepting = False
+
+    def action_cursor_right(self, select: bool = False) -> None:
+        # → accepts a suggestion, as in Textual's TextArea, but the text as written: the
+        # editor's ``suggestion`` holds it as shown (↵ for a line break).
+        if self.suggestion:
+            self.accept()
+            return
+        super().action_cursor_right(select)
 
     def reject(self) -> None:
         self.offered, self.choice, self.wanted = [], 0, -1
