@@ -45,7 +45,8 @@ def _fresh_thread() -> None:
     _BATCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poetui-batches")
 
 
-os.register_at_fork(after_in_child=_fresh_thread)
+if hasattr(os, "register_at_fork"):  # POSIX: where a process can fork at all
+    os.register_at_fork(after_in_child=_fresh_thread)
 
 
 def on_batch_thread(work: Callable[[], T]) -> T:
