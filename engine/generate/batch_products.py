@@ -84,8 +84,16 @@ class BatchProducts:
         self._packed: dict[int, tuple[np.ndarray, torch.Tensor]] = {}
 
     def __call__(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-        if not self.enabled or x.ndim == 1:
-            return x @ w if b is None else x @ w + b
+        if self.enabled and x.ndim == 2:
+            try:
+                return self._onednn(x, w, b)
+            except (AttributeError, RuntimeError, TypeError):
+                # The ops are PyTorch's private ones (as its compiler uses them): one that has
+                # changed them leaves the batch to numpy, slower but the same.
+                self.enabled = False
+        return x @ w if b is None else x @ w + b
+
+    def _onednn(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         packed = self._packed.get(id(w))  # (w, packed): w held, so its id stays its own
         if packed is None:
             weight = torch.from_numpy(np.ascontiguousarray(w.T))  # (N, K), as nn.Linear
