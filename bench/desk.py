@@ -50,7 +50,7 @@ def make_model(home: Path) -> str:
                         hidden=512)
     torch.manual_seed(0)
     # On one thread, as the app loads a model: a thread that ran PyTorch on two keeps an
-    # OpenMP pool, and a second pool beside the batch thread's halves its speed.
+    # OpenMP pool, and a second pool beside the model thread's halves its speed.
     with torch_threads(1):
         model = build_model(ModelFolder(path).model_config())
         checkpoint.save(path, model, {"step": 1}, None, ("latest", "best"))
@@ -176,8 +176,7 @@ def products(sampler) -> tuple[float, float, float, int]:
     import numpy as np
     from threadpoolctl import threadpool_info
 
-    from engine.generate.batch_products import on_batch_thread
-    from engine.nn.threads import torch_threads
+    from engine.nn.threads import on_model_thread, torch_threads
 
     stepper = sampler.stepper
     weights = [layer[1] if i == 0 else layer[0] for i, layer in enumerate(stepper.layers)]
@@ -199,8 +198,8 @@ def products(sampler) -> tuple[float, float, float, int]:
             with torch_threads(threads):
                 return median_ms(8, stepper.products)
 
-        # Where the stepper runs it: on the batch thread, on as many threads.
-        batched = on_batch_thread(on_its_threads)
+        # Where the stepper runs it: on the model thread, on as many threads.
+        batched = on_model_thread(on_its_threads)
     return one, eight, batched, threads
 
 

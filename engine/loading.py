@@ -67,7 +67,7 @@ def load_model(name: str, which: str = "best") -> LoadedModel:
     folder = store.open_model(name)
     # On one thread: building and filling the model is copying, as fast on one, and a thread
     # that ran PyTorch on several keeps an OpenMP pool for as long as it lives, which slows
-    # every other thread's parallel work (engine.generate.batch_products).
+    # every other thread's parallel work (engine.nn.threads.on_model_thread).
     with torch_threads(1):
         try:
             model = build_model(folder.model_config())

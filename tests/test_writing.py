@@ -79,7 +79,7 @@ def test_branches_in_one_pass_match_single_streams(cell: str) -> None:
 
 
 def test_a_forked_child_writes_branches_after_its_parent_did() -> None:
-    """Batches run on one thread of the process; a child forked after the parent used it
+    """Batches run on the process's model thread; a child forked after the parent used it
     gets a thread of its own instead of waiting on one that fork did not copy."""
     sampler = random_sampler()
     config = SampleConfig(length=5, temperature=1.0)

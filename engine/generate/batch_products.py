@@ -7,59 +7,20 @@ ran 8 rows at a third of what the cores can do (2×512 LSTM, AMD EPYC with AVX-5
 step for the two recurrent products, where one row takes 0.12). oneDNN, inside PyTorch, has
 a JIT kernel for the CPU it runs on and a weight layout packed for a small batch: the same 8
 rows took 0.16 ms. Both are float32, so a batch's rows are still the single streams (they
-differ only in the order the sums are added, ~1e-6 of a value).
+differ only in the order the sums are added, ~1e-6 of a value). A batch runs on the process's
+model thread (``engine.nn.threads.on_model_thread``): oneDNN's threads are OpenMP's.
 """
 
 from __future__ import annotations
 
-import os
 import platform
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 
 import numpy as np
 import torch
 
-T = TypeVar("T")
-
 # Pack the weights for about this many rows: oneDNN picks its blocking from it, and the same
 # layout serves any count (one to sixteen were checked against numpy).
 ROWS_HINT = 8
-
-
-# Every batch of the process is written on this one thread. PyTorch's OpenMP keeps a pool of
-# worker threads for each thread that has used it, and once two pools are alive on a 2-core
-# machine libgomp cuts its workers' spinning to almost nothing: each product then waits for a
-# sleeping worker to wake. In the app, whose workers run on whichever of asyncio's threads is
-# free, an 8-row product took 0.21-0.25 ms instead of 0.10. Batches therefore wait for each
-# other: a co-writer's suggestion asked during a loom's long batch comes after it.
-_BATCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poetui-batches")
-_here = threading.local()
-
-
-def _fresh_thread() -> None:
-    # A forked child has no copy of the thread, only the executor's belief that it is idle.
-    global _BATCH_THREAD
-    _BATCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poetui-batches")
-
-
-if hasattr(os, "register_at_fork"):  # POSIX: where a process can fork at all
-    os.register_at_fork(after_in_child=_fresh_thread)
-
-
-def on_batch_thread(work: Callable[[], T]) -> T:
-    """``work()`` run on the process's batch thread (at once, when called from it); its
-    result, or its exception."""
-    if getattr(_here, "inside", False):
-        return work()
-    return _BATCH_THREAD.submit(_inside, work).result()
-
-
-def _inside(work: Callable[[], T]) -> T:
-    _here.inside = True
-    return work()
 
 
 def _onednn() -> bool:

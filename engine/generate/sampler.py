@@ -22,9 +22,9 @@ from threadpoolctl import threadpool_limits
 from engine.config import SampleConfig
 from engine.data.recipes import AS_IS
 from engine.data.tokenizer import Vocab
-from engine.generate.batch_products import BatchProducts, on_batch_thread
+from engine.generate.batch_products import BatchProducts
 from engine.nn.model import LanguageModel
-from engine.nn.threads import free_cores, torch_threads
+from engine.nn.threads import free_cores, on_model_thread, torch_threads
 
 
 class Opening(Protocol):
@@ -399,8 +399,8 @@ class Sampler:
         from engine.generate.device_stepper import DeviceStepper, uses_device_stepper
 
         # One thread: the copies and small products that set up the stepper would otherwise
-        # leave an OpenMP pool on this thread, which slows the batch thread's (see
-        # engine.generate.batch_products).
+        # leave an OpenMP pool on this thread, which slows the model thread's (see
+        # engine.nn.threads.on_model_thread).
         with torch_threads(1):
             self.stepper = DeviceStepper(model) if uses_device_stepper(model) \
                 else Stepper(model)
@@ -532,7 +532,7 @@ class Sampler:
             with torch_threads(cores):
                 return self._branches(position, count, config, generator, alternatives, first)
 
-        return on_batch_thread(write)
+        return on_model_thread(write)
 
     def _branches(self, position: Position, count: int, config: SampleConfig,
                   generator: torch.Generator, alternatives: int, first

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from engine.errors import PoetuiError
+from engine.nn.threads import on_model_thread
 from tui.widgets.classifier import ClassBars, DigitCanvas, RowProbabilities
 from tui.widgets.key_footer import KeyFooter
 
@@ -163,7 +164,8 @@ class ClassifyDeskScreen(Screen):
     def read(self, pixels: np.ndarray) -> None:
         if self.classifier is None:
             return
-        rows = self.classifier.after_each_row(pixels)
+        # On the model thread, as all of the app's PyTorch work (engine.nn.threads).
+        rows = on_model_thread(lambda: self.classifier.after_each_row(pixels))
         self.app.call_from_thread(self.show_rows, rows)
 
     def show_rows(self, rows: np.ndarray) -> None:
@@ -174,7 +176,8 @@ class ClassifyDeskScreen(Screen):
 
     @work(thread=True, exclusive=True, group="read")
     def read_text(self, text: str) -> None:
-        probabilities = self.classifier.probabilities([text])[0] if text.strip() else None
+        probabilities = on_model_thread(
+            lambda: self.classifier.probabilities([text])[0]) if text.strip() else None
         self.app.call_from_thread(self.show_text, probabilities)
 
     def show_text(self, probabilities) -> None:

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Header, Input, OptionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from engine.nn.threads import on_model_thread
 from tui.screens.model_screen import ModelScreen
 from tui.widgets import format as fmt
 from tui.widgets.history_input import HistoryInput
@@ -152,26 +153,33 @@ class TranslateScreen(ModelScreen):
             self.decode(text, stream)
         return True
 
+    # The model runs on the process's model thread, as the desk's batches do: PyTorch's
+    # threads on a second thread would slow both (engine.nn.threads.on_model_thread).
     @work(thread=True, exclusive=True, group="translate")
     def decode(self, text: str, stream: TokenStream) -> str:
         worker = get_current_worker()
         source = self.translator.source(text)
         if source.notice:
             self.app.call_from_thread(self.notify, source.notice, severity="warning")
-        decoded: list[str] = []
-        for character in self.translator.stream(source):
-            if worker.is_cancelled:
-                break
-            stream.push(character)
-            decoded.append(character)
-        return "".join(decoded)
+
+        def translate() -> str:
+            decoded: list[str] = []
+            for character in self.translator.stream(source):
+                if worker.is_cancelled:
+                    break
+                stream.push(character)
+                decoded.append(character)
+            return "".join(decoded)
+
+        return on_model_thread(translate)
 
     @work(thread=True, exclusive=True, group="translate")
     def search(self, text: str) -> list[tuple[str, float]]:
         source = self.translator.source(text)
         if source.notice:
             self.app.call_from_thread(self.notify, source.notice, severity="warning")
-        return self.translator.beam(source, width=BEAM_WIDTH, n_best=N_BEST)
+        return on_model_thread(
+            lambda: self.translator.beam(source, width=BEAM_WIDTH, n_best=N_BEST))
 
     def finished(self, state: WorkerState, worker: Worker) -> None:
         stream = self.query_one(TokenStream)
