@@ -377,9 +377,8 @@ def _described(vocab: Vocab, logits: np.ndarray, probs: np.ndarray, tokens: np.n
     make = Choice._make  # a branch of 8 rows makes 80 a step: the quickest way to build them
     for row, token in enumerate(tokens.tolist()):
         if alternatives:
-            ids = best[row][: kept[row]]
-            alts = tuple(map(make, zip(ids, map(names.__getitem__, ids), best_p[row],
-                                       strict=False)))  # the zeros past ``kept`` left out
+            ids, ps = best[row][: kept[row]], best_p[row][: kept[row]]
+            alts = tuple(map(make, zip(ids, map(names.__getitem__, ids), ps, strict=True)))
         else:
             alts = ()
         out.append(Written(token, names[token], pieces[row], float(chosen[row]),

@@ -200,14 +200,19 @@ def torch_threads(count: int | None) -> Iterator[None]:
 # to wake. In the app, whose workers run on whichever of asyncio's threads is free, an 8-row
 # product took 0.21-0.25 ms instead of 0.10. The work therefore queues: a co-writer's
 # suggestion asked during a loom's long batch comes after it.
-_MODEL_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poetui-model")
-_here = threading.local()
+def _model_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="poetui-model",
+                              initializer=lambda: setattr(_here, "inside", True))
+
+
+_here = threading.local()  # ``inside``: True on the model thread
+_MODEL_THREAD = _model_thread()
 
 
 def _fresh_thread() -> None:
     # A forked child has no copy of the thread, only the executor's belief that it is idle.
     global _MODEL_THREAD
-    _MODEL_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="poetui-model")
+    _MODEL_THREAD = _model_thread()
 
 
 if hasattr(os, "register_at_fork"):  # POSIX: where a process can fork at all
@@ -219,9 +224,4 @@ def on_model_thread(work: Callable[[], T]) -> T:
     result, or its exception."""
     if getattr(_here, "inside", False):
         return work()
-    return _MODEL_THREAD.submit(_inside, work).result()
-
-
-def _inside(work: Callable[[], T]) -> T:
-    _here.inside = True
-    return work()
+    return _MODEL_THREAD.submit(work).result()
